@@ -1,0 +1,117 @@
+"""Command line: python -m ml train | evaluate | predict FILE.png"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digitsite-v1"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train_parser = commands.add_parser("train", help="train a model and write its artifact")
+    train_parser.add_argument("--name", required=True, help="artifact folder name, e.g. digitsite-v2")
+    train_parser.add_argument("--output-dir", type=Path, default=Path("models"))
+    train_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
+    train_parser.add_argument("--architecture")
+    train_parser.add_argument("--epochs", type=int)
+    train_parser.add_argument("--batch-size", type=int)
+    train_parser.add_argument("--learning-rate", type=float)
+    train_parser.add_argument("--seed", type=int)
+    train_parser.add_argument("--train-limit", type=int)
+    train_parser.add_argument("--validation-size", type=int)
+    train_parser.add_argument("--no-augment", dest="augment", action="store_false", default=None)
+
+    evaluate_parser = commands.add_parser("evaluate", help="accuracy and confusion matrix on MNIST test")
+    evaluate_parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    evaluate_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
+
+    predict_parser = commands.add_parser("predict", help="predict the digit in a PNG file")
+    predict_parser.add_argument("file", type=Path)
+    predict_parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+
+    args = parser.parse_args(argv)
+    return {"train": run_train, "evaluate": run_evaluate, "predict": run_predict}[args.command](args)
+
+
+def _default_mnist_dir() -> Path:
+    return Path(os.environ.get("MNIST_DIR") or DEFAULT_MNIST_DIR)
+
+
+def run_train(args) -> int:
+    from ml.train import TrainConfig, train
+
+    options = {
+        key: getattr(args, key)
+        for key in ("architecture", "epochs", "batch_size", "learning_rate", "seed", "train_limit", "validation_size", "augment")
+        if getattr(args, key) is not None
+    }
+    config = TrainConfig(**options)
+    print(f"training {args.name}: {json.dumps(config.to_dict())}", flush=True)
+    metadata = train(config, mnist_dir=args.mnist_dir, output_dir=args.output_dir, name=args.name, progress=print_progress)
+    test = metadata["metrics"]["mnist_test"]
+    print(
+        f"\nwrote {args.output_dir / args.name}: MNIST test accuracy {test['accuracy']:.2%}, "
+        f"training {metadata['training_seconds']:.0f} s, sha256 {metadata['sha256']}"
+    )
+    return 0
+
+
+def print_progress(progress) -> None:
+    if progress.stage != "training":
+        print(f"\n{progress.stage}...", flush=True)
+        return
+    bar = "#" * int(progress.percent / 4)
+    eta = f"eta {progress.eta:.0f}s" if progress.eta is not None else ""
+    line = f"\repoch {progress.epoch}/{progress.epochs} [{bar:<25}] {progress.percent:5.1f}% {progress.elapsed:.0f}s {eta}  "
+    if progress.epoch_metrics:
+        shown = {k: v for k, v in progress.epoch_metrics.items() if k not in ("epoch", "elapsed")}
+        line += "\n  " + "  ".join(f"{k} {v:.4f}" for k, v in shown.items()) + "\n"
+    sys.stdout.write(line)
+    sys.stdout.flush()
+
+
+def run_evaluate(args) -> int:
+    from ml.data import load_mnist
+    from ml.evaluate import evaluate
+    from ml.predict import Predictor
+
+    predictor = Predictor.load(args.model)
+    test = load_mnist(args.mnist_dir, "test")
+    started = time.perf_counter()
+    metrics = evaluate(predictor.probabilities, test.images, test.labels)
+    seconds = time.perf_counter() - started
+    print(f"model {args.model} (sha256 {predictor.metadata['sha256'][:12]})")
+    print(f"MNIST test accuracy: {metrics['accuracy']:.2%} ({metrics['count']} images, {seconds:.1f} s)")
+    print("per digit: " + "  ".join(f"{d}: {a:.2%}" for d, a in enumerate(metrics["per_digit_accuracy"])))
+    print("confusion matrix (rows: true digit, columns: predicted):")
+    for digit, row in enumerate(metrics["confusion_matrix"]):
+        print(f"  {digit}: " + " ".join(f"{n:5d}" for n in row))
+    return 0
+
+
+def run_predict(args) -> int:
+    from ml.predict import Predictor
+    from ml.preprocess import PreprocessError, canvas_to_array
+
+    try:
+        image = canvas_to_array(args.file.read_bytes())
+    except (OSError, PreprocessError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    prediction = Predictor.load(args.model).predict(image)
+    print(f"digit: {prediction.digit} (confidence {prediction.confidence:.2%})")
+    print("probabilities: " + "  ".join(f"{d}: {p:.3f}" for d, p in enumerate(prediction.probabilities)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""train(config) -> a versioned artifact. Deterministic for a given config (seed included)."""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ml.artifact import write_artifact
+from ml.data import load_mnist
+from ml.evaluate import evaluate
+from ml.model import ARCHITECTURES
+from ml.preprocess import PREPROCESS_VERSION
+
+
+class TrainingCancelled(Exception):
+    """Raised by a progress callback to stop training; no artifact is written."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    architecture: str = "cnn-bn"
+    epochs: int = 12
+    batch_size: int = 128
+    learning_rate: float = 3e-3  # peak of the warm-up + cosine schedule (Adam)
+    augment: bool = True
+    seed: int = 0
+    train_limit: int | None = None  # use only the first N MNIST training images (quick jobs)
+    use_mnist: bool = True
+    validation_size: int = 0  # images held out of the training data to report val accuracy per epoch
+
+    def __post_init__(self):
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}")
+        if not 1 <= self.epochs <= 200:
+            raise ValueError("epochs must be between 1 and 200")
+        if not 8 <= self.batch_size <= 4096:
+            raise ValueError("batch_size must be between 8 and 4096")
+        if not 0 < self.learning_rate <= 1:
+            raise ValueError("learning_rate must be in (0, 1]")
+        if self.train_limit is not None and self.train_limit < 100:
+            raise ValueError("train_limit must be at least 100")
+        if self.validation_size < 0:
+            raise ValueError("validation_size must not be negative")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown training options: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Progress:
+    stage: str  # "loading", "training", "evaluating", "saving"
+    epoch: int = 0  # 1-based; 0 before the first epoch
+    epochs: int = 0
+    batch: int = 0
+    batches: int = 0
+    percent: float = 0.0
+    elapsed: float = 0.0
+    eta: float | None = None
+    epoch_metrics: dict | None = None  # set at the end of each epoch
+
+
+@dataclass(frozen=True)
+class ExtraData:
+    """Labelled examples beyond MNIST (e.g. reviewed user drawings), already preprocessed."""
+
+    images: np.ndarray  # (N, 28, 28) float32 in [0, 1]
+    labels: np.ndarray  # (N,) ints
+    description: dict  # JSON-ready: counts, snapshot hash, ...
+
+
+def train(
+    config: TrainConfig,
+    *,
+    mnist_dir: Path | str,
+    output_dir: Path | str,
+    name: str,
+    extra: ExtraData | None = None,
+    evaluation_sets: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    progress_every: int = 10,
+) -> dict:
+    """Train, evaluate on the MNIST test set (and `evaluation_sets`) and write `output_dir/name`.
+
+    Returns the artifact's metadata. `progress` is called at every stage, every `progress_every`
+    batches and at each epoch's end; it may raise TrainingCancelled (or anything) to stop.
+    `evaluation_sets` maps a metric name to held-out (images, labels), e.g. users' drawings.
+    """
+    report = progress or (lambda _: None)
+    started = time.monotonic()
+    report(Progress(stage="loading"))
+
+    images, labels, data_info = _training_data(config, mnist_dir, extra)
+    test = load_mnist(mnist_dir, "test")
+
+    import keras
+    import tensorflow as tf
+
+    from ml.model import build_augmentation, build_model
+
+    # A fresh graph state per run: layer names (which end up in the exported file) and seeds
+    # start from zero, so the same config gives byte-identical artifacts in any process.
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()
+
+    validation = None
+    if config.validation_size:
+        if config.validation_size >= len(labels) // 2:
+            raise ValueError("validation_size must be less than half the training data")
+        order = np.random.default_rng(config.seed).permutation(len(labels))
+        held, kept = order[: config.validation_size], order[config.validation_size :]
+        validation = (images[held][..., None], labels[held])
+        images, labels = images[kept], labels[kept]
+
+    model = build_model(config.architecture)
+    trainable = keras.Sequential([build_augmentation(config.seed), model]) if config.augment else model
+    steps_per_epoch = -(-len(labels) // config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    warmup = min(steps_per_epoch, total_steps // 5)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate / 10,
+        decay_steps=max(1, total_steps - warmup),
+        warmup_target=config.learning_rate,
+        warmup_steps=warmup,
+    )
+    trainable.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+    history: list[dict] = []
+    callback = _progress_callback(keras, report, config.epochs, steps_per_epoch, progress_every, history)
+    fit_started = time.monotonic()
+    trainable.fit(
+        images[..., None],
+        labels,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        validation_data=validation,
+        shuffle=True,
+        verbose=0,
+        callbacks=[callback],
+    )
+    training_seconds = time.monotonic() - fit_started
+
+    report(Progress(stage="evaluating", epoch=config.epochs, epochs=config.epochs, percent=100.0))
+    serving_bytes = export_tflite(model)
+    from ml.predict import Predictor
+
+    served = Predictor(model_content=serving_bytes)
+    test_metrics = evaluate(served.probabilities, test.images, test.labels)
+    keras_probabilities = model(test.images[..., None], training=False).numpy()
+    test_metrics["keras_max_abs_difference"] = float(
+        np.abs(served.probabilities(test.images) - keras_probabilities).max()
+    )
+    metrics = {"mnist_test": test_metrics}
+    for set_name, (set_images, set_labels) in (evaluation_sets or {}).items():
+        if len(set_labels):
+            metrics[set_name] = evaluate(served.probabilities, set_images, set_labels)
+
+    report(Progress(stage="saving", epoch=config.epochs, epochs=config.epochs, percent=100.0))
+    metadata = {
+        "name": name,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "architecture": config.architecture,
+        "config": config.to_dict(),
+        "preprocess_version": PREPROCESS_VERSION,
+        "labels": list(range(10)),
+        "data": {**data_info, "mnist_test_checksums": test.checksums},
+        "metrics": metrics,
+        "history": history,
+        "parameters": int(model.count_params()),
+        "training_seconds": round(training_seconds, 1),
+        "total_seconds": round(time.monotonic() - started, 1),
+        "environment": {
+            "python": platform.python_version(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "machine": f"{platform.machine()}, {_cpu_count()} CPUs",
+        },
+    }
+    return write_artifact(Path(output_dir) / name, serving_bytes=serving_bytes, keras_model=model, metadata=metadata)
+
+
+def _training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None):
+    parts_images, parts_labels, info = [], [], {}
+    if config.use_mnist:
+        mnist = load_mnist(mnist_dir, "train")
+        limit = config.train_limit or len(mnist)
+        parts_images.append(mnist.images[:limit])
+        parts_labels.append(mnist.labels[:limit])
+        info["mnist_train_count"] = int(min(limit, len(mnist)))
+        info["mnist_train_checksums"] = mnist.checksums
+    if extra is not None and len(extra.labels):
+        parts_images.append(np.asarray(extra.images, dtype=np.float32).reshape(-1, 28, 28))
+        parts_labels.append(np.asarray(extra.labels, dtype=np.uint8))
+        info["extra"] = extra.description
+    if not parts_images:
+        raise ValueError("no training data: enable MNIST or supply extra examples")
+    images = np.concatenate(parts_images)
+    labels = np.concatenate(parts_labels)
+    info["train_count"] = int(len(labels))
+    return images, labels, info
+
+
+def export_tflite(model) -> bytes:
+    """The Keras model as a LiteRT flatbuffer (float32, no quantisation: outputs match Keras)."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    return converter.convert()
+
+
+def _progress_callback(keras, report, epochs, steps_per_epoch, every, history):
+    class ProgressCallback(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.started = time.monotonic()
+            self.epoch = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def _progress(self, batch, epoch_metrics=None):
+            done = self.epoch * steps_per_epoch + batch
+            elapsed = time.monotonic() - self.started
+            fraction = done / (epochs * steps_per_epoch)
+            return Progress(
+                stage="training",
+                epoch=self.epoch + 1,
+                epochs=epochs,
+                batch=batch,
+                batches=steps_per_epoch,
+                percent=round(100.0 * fraction, 2),
+                elapsed=round(elapsed, 1),
+                eta=round(elapsed * (1 - fraction) / fraction, 1) if fraction > 0 else None,
+                epoch_metrics=epoch_metrics,
+            )
+
+        def on_train_batch_end(self, batch, logs=None):
+            if (batch + 1) % every == 0:
+                report(self._progress(batch + 1))
+
+        def on_epoch_end(self, epoch, logs=None):
+            metrics = {"epoch": epoch + 1, **{key: round(float(value), 6) for key, value in (logs or {}).items()}}
+            metrics["elapsed"] = round(time.monotonic() - self.started, 1)
+            history.append(metrics)
+            report(self._progress(steps_per_epoch, epoch_metrics=metrics))
+
+    return ProgressCallback()
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
