@@ -1,0 +1,26 @@
+"""HTTP status for each failure a prediction request can meet; shared by the API and /guess."""
+
+from ml.preprocess import BlankCanvasError, ImageTooLargeError, PreprocessError
+from recognizer.services.drawings import IdempotencyKeyReused
+from recognizer.services.predictors import ModelUnavailable
+from recognizer.services.predictors import ModelUnavailable
+
+
+def error_status(exc: Exception) -> int:
+    if isinstance(exc, ImageTooLargeError):
+        return 413
+    if isinstance(exc, BlankCanvasError):
+        return 422
+    if isinstance(exc, PreprocessError):
+        return 400
+    if isinstance(exc, IdempotencyKeyReused):
+        return 409
+    if isinstance(exc, ModelUnavailable):
+        return 503
+    raise TypeError(f"no HTTP status for {type(exc).__name__}")
+
+
+def error_message(exc: Exception) -> str:
+    if isinstance(exc, ModelUnavailable):
+        return f"predictions are unavailable right now: {exc}"
+    return str(exc)

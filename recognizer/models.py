@@ -1,0 +1,116 @@
+import uuid
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ModelVersion(models.Model):
+    """A trained, immutable model artifact under MODEL_DIR; at most one is active (serving)."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    artifact_path = models.CharField(max_length=255, help_text="folder, relative to MODEL_DIR")
+    sha256 = models.CharField(max_length=64)
+    metrics = models.JSONField(default=dict)
+    metadata = models.JSONField(default=dict)
+    is_active = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_model_version"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def artifact_dir(self) -> Path:
+        return Path(settings.MODEL_DIR) / self.artifact_path
+
+    @property
+    def mnist_test_accuracy(self) -> float | None:
+        return self.metrics.get("mnist_test", {}).get("accuracy")
+
+
+class Drawing(models.Model):
+    """One submitted canvas: the PNG as received and the 28x28 image the model saw."""
+
+    class Source(models.TextChoices):
+        CANVAS = "canvas", "Canvas page / API"
+        GUESS = "guess", "Original /guess client"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="drawings"
+    )
+    # Anonymous drawings belong to the browser session that made them.
+    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.CANVAS)
+    image_png = models.BinaryField()
+    pixels = models.BinaryField(help_text="float32 28x28, what the model saw")
+    canvas_width = models.PositiveIntegerField()
+    canvas_height = models.PositiveIntegerField()
+    user_label = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the digit the user says it is")
+    user_labeled_at = models.DateTimeField(null=True, blank=True)
+    # Sent by the page with each drawing so a retried request is stored once.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(user_label__gte=0, user_label__lte=9), name="user_label_is_a_digit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"drawing {self.id}"
+
+    def pixels_array(self) -> np.ndarray:
+        return np.frombuffer(bytes(self.pixels), dtype=np.float32).reshape(28, 28)
+
+    @property
+    def prediction(self) -> "Prediction | None":
+        """The latest prediction (a drawing can be re-predicted by later model versions)."""
+        return self.predictions.order_by("-created_at", "-id").first()
+
+    def is_visible_to(self, user, session_key: str | None) -> bool:
+        if self.owner_id is not None:
+            return user.is_authenticated and user.pk == self.owner_id
+        return bool(session_key) and self.session_key == session_key
+
+
+class Prediction(models.Model):
+    drawing = models.ForeignKey(Drawing, on_delete=models.CASCADE, related_name="predictions")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="predictions")
+    digit = models.PositiveSmallIntegerField()
+    probabilities = models.JSONField(help_text="ten probabilities, for digits 0-9")
+    confidence = models.FloatField(db_index=True)
+    latency_ms = models.FloatField(help_text="decode + preprocess + inference")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.digit} ({self.confidence:.0%}) by {self.model_version}"
+
+
+class LabelChange(models.Model):
+    """Audit trail: every change of a drawing's label, by its user or a reviewer."""
+
+    drawing = models.ForeignKey(Drawing, on_delete=models.CASCADE, related_name="label_changes")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    old_label = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_label = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.old_label} -> {self.new_label}"

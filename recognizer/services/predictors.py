@@ -1,0 +1,54 @@
+"""One loaded Predictor per process, following the active model version.
+
+Loading an artifact checks its sha256 and costs a few milliseconds, so it happens once per
+process per version. The active version is looked up on every request (one indexed query), so a
+promotion is picked up without a restart. If the newly active version's artifact is missing or
+corrupt, the version this process already serves keeps answering and the error is logged.
+"""
+
+import logging
+import threading
+
+from ml.artifact import ArtifactError
+from ml.predict import Predictor
+from recognizer.models import ModelVersion
+from recognizer.selectors import model_version_get_active
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_serving: tuple[ModelVersion, Predictor] | None = None  # the version this process answers with
+
+
+class ModelUnavailable(Exception):
+    """No model can answer right now (none active, or its artifact is missing or corrupt)."""
+
+
+def predictor_get_serving() -> tuple[ModelVersion, Predictor]:
+    """The active version and its Predictor, or the last good one if the active cannot load."""
+    global _serving
+    active = model_version_get_active()
+    serving = _serving
+    if active is not None and serving is not None and (serving[0].pk, serving[0].sha256) == (active.pk, active.sha256):
+        return serving
+    if active is None:
+        raise ModelUnavailable("no model version is active")
+    with _lock:
+        if _serving is not None and (_serving[0].pk, _serving[0].sha256) == (active.pk, active.sha256):
+            return _serving
+        try:
+            predictor = Predictor.load(active.artifact_dir, expected_sha256=active.sha256)
+        except ArtifactError as exc:
+            if _serving is None:
+                raise ModelUnavailable(f"model {active.name} cannot be loaded: {exc}") from exc
+            logger.error("model %s refused, still serving %s: %s", active.name, _serving[0].name, exc)
+            return _serving
+        _serving = (active, predictor)
+        return _serving
+
+
+def predictor_forget() -> None:
+    """Drop the loaded model, as a fresh process would start (tests, and after deleting a version)."""
+    global _serving
+    with _lock:
+        _serving = None

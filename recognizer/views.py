@@ -1,0 +1,103 @@
+"""Pages, images and the original app's /guess endpoint. The JSON API is in api.py."""
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import RequestDataTooBig
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
+from django.views.decorators.http import require_GET
+
+from ml.preprocess import PreprocessError, array_to_png
+from recognizer.errors import error_message, error_status
+from recognizer.models import Drawing
+from recognizer.selectors import (
+    drawing_get_for_visitor,
+    drawing_list_for_visitor,
+    drawing_stats_for_visitor,
+    model_version_get_active,
+)
+from recognizer.services.drawings import drawing_create_with_prediction
+from recognizer.services.predictors import ModelUnavailable
+
+
+@require_GET
+@ensure_csrf_cookie
+def canvas(request: HttpRequest) -> HttpResponse:
+    return render(request, "recognizer/canvas.html", {"model_version": model_version_get_active()})
+
+
+@require_GET
+def drawing_list(request: HttpRequest) -> HttpResponse:
+    session_key = request.session.session_key
+    drawings = drawing_list_for_visitor(user=request.user, session_key=session_key)
+    page = Paginator(drawings, settings.DRAWINGS_PER_PAGE).get_page(request.GET.get("page"))
+    stats = drawing_stats_for_visitor(user=request.user, session_key=session_key)
+    return render(request, "recognizer/drawing_list.html", {"page": page, "stats": stats})
+
+
+def _drawing_for_request(request: HttpRequest, drawing_id) -> Drawing:
+    if request.user.is_staff and request.user.has_perm("recognizer.view_drawing"):
+        drawing = Drawing.objects.filter(pk=drawing_id).first()
+    else:
+        try:
+            drawing = drawing_get_for_visitor(
+                drawing_id=drawing_id, user=request.user, session_key=request.session.session_key
+            )
+        except Drawing.DoesNotExist:
+            drawing = None
+    if drawing is None:
+        raise Http404("no such drawing")
+    return drawing
+
+
+def _png(content: bytes) -> HttpResponse:
+    response = HttpResponse(bytes(content), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"  # drawings never change
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def drawing_image(request: HttpRequest, drawing_id) -> HttpResponse:
+    """The PNG exactly as the user's canvas sent it."""
+    return _png(_drawing_for_request(request, drawing_id).image_png)
+
+
+@require_GET
+def drawing_input_image(request: HttpRequest, drawing_id) -> HttpResponse:
+    """The 28x28 image the model saw."""
+    return _png(array_to_png(_drawing_for_request(request, drawing_id).pixels_array()))
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("canvas")
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        return redirect("canvas")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@csrf_exempt  # the original client posts a plain form without a token; it stores nothing tied to anyone
+def guess(request: HttpRequest) -> JsonResponse:
+    """The original Flask app's endpoint: form field imgURL (PNG data URL) -> {"message": digit}."""
+    if request.method != "POST":
+        response = JsonResponse({"error": "use POST with form field imgURL"}, status=405)
+        response["Allow"] = "POST"
+        return response
+    try:
+        image = request.POST.get("imgURL")
+    except RequestDataTooBig:
+        return JsonResponse({"error": "request body too large"}, status=413)
+    if not image:
+        return JsonResponse({"error": "form field imgURL (a PNG data URL) is required"}, status=400)
+    try:
+        drawing, _ = drawing_create_with_prediction(image=image, source=Drawing.Source.GUESS)
+    except (PreprocessError, ModelUnavailable) as exc:
+        return JsonResponse({"error": error_message(exc)}, status=error_status(exc))
+    return JsonResponse({"message": drawing.prediction.digit})
