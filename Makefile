@@ -1,0 +1,45 @@
+# The two commands: `make run` (the site on http://127.0.0.1:8000) and `make test` (every test).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres setup system-deps migrate worker lint
+
+run: setup migrate
+	scripts/run.sh $(HOST) $(PORT)
+
+test: setup system-deps
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+# Everything, on the default SQLite database: ml, Django, the slow training tests, the browser.
+test-sqlite:
+	$(PY) -m pytest -q
+
+# The database-backed tests again, on PostgreSQL (required in CI, skipped with a note elsewhere).
+test-postgres:
+	@if $(PY) scripts/wait_for.py postgres "$(TEST_DATABASE_URL)"; then \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q tests/recognizer; \
+	elif [ -n "$$CI" ]; then echo "PostgreSQL is required in CI"; exit 1; \
+	else echo "PostgreSQL not reachable at $(TEST_DATABASE_URL): skipped its pass"; fi
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+system-deps:
+	@test -x /usr/bin/chromium || scripts/install-chromium.sh
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+worker: setup
+	$(VENV)/bin/celery -A digitsite worker -l info -Q celery,training -c 1 --max-tasks-per-child 1
