@@ -11,12 +11,13 @@ crash never leaves a half-written artifact under its final name.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from ml.digest import file_digest
 
 FORMAT_VERSION = 1
 SERVING_FILE = "model.tflite"
@@ -29,11 +30,7 @@ class ArtifactError(Exception):
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_digest(path, "sha256")
 
 
 def write_artifact(target: Path, *, serving_bytes: bytes, keras_model, metadata: dict) -> dict:

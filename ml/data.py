@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ml.digest import file_digest
 
 # The published checksums of the original gzip files.
 MNIST_FILES = {
@@ -32,14 +33,6 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.labels)
-
-
-def md5_file(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -69,7 +62,7 @@ def load_mnist(mnist_dir: Path | str, split: str, *, verify: bool = True) -> Dat
         if not path.exists():
             raise DatasetError(f"MNIST file {path} is missing; set MNIST_DIR to the folder holding it")
         if verify:
-            actual = md5_file(path)
+            actual = file_digest(path, "md5")
             if actual != expected_md5:
                 raise DatasetError(f"{path} has md5 {actual}, expected {expected_md5}: corrupt copy")
         checksums[filename] = expected_md5
