@@ -120,11 +120,29 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Celery on Redis. Drawing and predicting never touch Redis; only training jobs need it.
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Training jobs: a worker sends a heartbeat every TRAINING_HEARTBEAT_SECONDS; the reaper (beat,
+# every TRAINING_REAPER_SECONDS) fails running jobs silent for TRAINING_STALE_SECONDS, so a lost
+# worker's job is marked failed within STALE + REAPER seconds (90 s by default).
+TRAINING_SOFT_TIME_LIMIT = envint("TRAINING_SOFT_TIME_LIMIT", "7200")
+TRAINING_HEARTBEAT_SECONDS = envint("TRAINING_HEARTBEAT_SECONDS", "5")
+TRAINING_STALE_SECONDS = envint("TRAINING_STALE_SECONDS", "60")
+TRAINING_REAPER_SECONDS = envint("TRAINING_REAPER_SECONDS", "30")
+
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None  # job state lives in the database, not in Celery results
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a training worker takes one job at a time
+# Unacknowledged (acks_late) messages come back after this; it must outlast the longest job.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TRAINING_SOFT_TIME_LIMIT + 3600}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"recognizer.training_job_run": {"queue": "training"}}  # its own workers, one job each
+CELERY_BEAT_SCHEDULE = {
+    "fail-stale-training-jobs": {"task": "recognizer.training_jobs_fail_stale", "schedule": TRAINING_REAPER_SECONDS},
+}
 
 # The recogniser.
 _SHARED_MNIST = BASE_DIR.parent / "shared" / "data" / "mnist"

@@ -5,6 +5,87 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+
+class TrainingJob(models.Model):
+    """One training run: queued -> running -> succeeded | failed | cancelled."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    config = models.JSONField(help_text="ml.train.TrainConfig as a dict")
+    include_user_drawings = models.BooleanField(default=False)
+    user_drawings_cutoff = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="times a worker claimed it (at most 1)")
+    cancel_requested = models.BooleanField(default=False)
+    progress = models.JSONField(default=dict, blank=True)
+    history = models.JSONField(default=list, blank=True, help_text="metrics per epoch")
+    log_tail = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"training job {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> float:
+        if self.status == self.Status.SUCCEEDED:
+            return 100.0
+        return float(self.progress.get("percent", 0.0))
+
+    @property
+    def progress_text(self) -> str:
+        if self.status == self.Status.RUNNING and self.progress.get("stage") == "training":
+            eta = self.progress.get("eta")
+            eta_text = f", {eta:.0f} s left" if eta is not None else ""
+            return f"epoch {self.progress.get('epoch')}/{self.progress.get('epochs')} · {self.percent:.0f}%{eta_text}"
+        if self.status == self.Status.RUNNING:
+            return f"{self.progress.get('stage', 'starting')}..."
+        return self.get_status_display()
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or timezone.now()
+        return (end - self.started_at).total_seconds()
+
+    @property
+    def data_summary(self) -> str:
+        parts = []
+        if self.config.get("use_mnist", True):
+            limit = self.config.get("train_limit")
+            parts.append(f"MNIST ({limit})" if limit else "MNIST")
+        if self.include_user_drawings:
+            parts.append("user drawings")
+        return " + ".join(parts)
+
+    def progress_json(self) -> dict:
+        return {"id": self.pk, "status": self.status, "percent": self.percent, "text": self.progress_text,
+                "epoch": self.progress.get("epoch"), "epochs": self.progress.get("epochs"),
+                "eta": self.progress.get("eta"), "error": self.error}
 
 
 class ModelVersion(models.Model):
@@ -16,6 +97,10 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(default=dict)
     metadata = models.JSONField(default=dict)
     is_active = models.BooleanField(default=False)
+    job = models.OneToOneField(TrainingJob, null=True, blank=True, on_delete=models.PROTECT, related_name="model_version")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               help_text="the version serving when this one was trained")
+    data_snapshot = models.JSONField(default=dict, blank=True, help_text="what it was trained on: counts, drawing-id hash")
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
 
@@ -24,6 +109,7 @@ class ModelVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_model_version"),
         ]
+        permissions = [("promote_modelversion", "Can promote or roll back model versions")]
 
     def __str__(self) -> str:
         return self.name
@@ -35,6 +121,28 @@ class ModelVersion(models.Model):
     @property
     def mnist_test_accuracy(self) -> float | None:
         return self.metrics.get("mnist_test", {}).get("accuracy")
+
+
+class ModelVersionChange(models.Model):
+    """Audit log of what served when: every promotion and rollback."""
+
+    class Kind(models.TextChoices):
+        PROMOTE = "promote"
+        ROLLBACK = "rollback"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    from_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="changes_to")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reason = models.TextField(blank=True)
+    forced = models.BooleanField(default=False, help_text="promoted past the accuracy gate")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.from_version} -> {self.to_version}"
 
 
 class Drawing(models.Model):

@@ -1,0 +1,12 @@
+"""Settings for the test suite: the project's settings, with test-only isolation on top.
+
+Tests use Redis database 15, so a developer's running worker (database 0) never picks up a test
+job, and cheap password hashing."""
+
+import os
+
+from digitsite.settings import *  # noqa: F401,F403
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CELERY_BROKER_URL = REDIS_URL
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
