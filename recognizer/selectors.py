@@ -1,8 +1,12 @@
 """Reads. Visibility rules live here: a visitor sees only their own drawings."""
 
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
 from django.db.models import Prefetch, Q, QuerySet
 
-from recognizer.models import Drawing, ModelVersion, Prediction
+from recognizer.models import Drawing, ModelVersion, ModelVersionChange, Prediction
 
 
 def model_version_get_active() -> ModelVersion | None:
@@ -53,3 +57,62 @@ def drawing_stats_for_visitor(*, user, session_key: str | None) -> dict:
             if drawing.prediction is not None and drawing.prediction.digit != drawing.user_label
         )
     return {"total": total, "wrong": wrong, "right": total - wrong, "accuracy": (total - wrong) / total if total else None}
+
+
+def model_version_previous_get() -> ModelVersion | None:
+    """The version that served before the active one (what a rollback returns to)."""
+    active = model_version_get_active()
+    if active is None:
+        return None
+    change = ModelVersionChange.objects.filter(to_version=active).exclude(from_version=None).first()
+    return change.from_version if change else None
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Labelled user drawings for training, split stably into train and held-out parts."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    holdout_images: np.ndarray
+    holdout_labels: np.ndarray
+    snapshot: dict  # JSON-ready: counts per digit and split, sha256 of the drawing ids, cut-off
+
+
+HOLDOUT_PERCENT = 20
+
+
+def drawing_is_held_out(drawing_id) -> bool:
+    """Stable split: decided by a hash of the id, so a drawing never moves between train and held-out."""
+    digest = hashlib.sha256(str(drawing_id).encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 100 < HOLDOUT_PERCENT
+
+
+def training_set_get(*, cutoff=None) -> TrainingSet:
+    """User drawings with a label, made before `cutoff`; the label users or reviewers gave wins."""
+    drawings = Drawing.objects.filter(user_label__isnull=False)
+    if cutoff is not None:
+        drawings = drawings.filter(created_at__lt=cutoff)
+    rows = list(drawings.order_by("id").values_list("id", "user_label", "pixels"))
+    train, holdout = [], []
+    for drawing_id, label, pixels in rows:
+        (holdout if drawing_is_held_out(drawing_id) else train).append((drawing_id, label, pixels))
+
+    def arrays(part):
+        images = np.array([np.frombuffer(bytes(p), dtype=np.float32).reshape(28, 28) for _, _, p in part], dtype=np.float32)
+        labels = np.array([label for _, label, _ in part], dtype=np.uint8)
+        return images.reshape(-1, 28, 28), labels
+
+    train_images, train_labels = arrays(train)
+    holdout_images, holdout_labels = arrays(holdout)
+    ids_hash = hashlib.sha256("\n".join(str(drawing_id) for drawing_id, _, _ in rows).encode()).hexdigest()
+    snapshot = {
+        "user_drawings": len(rows),
+        "user_train_count": len(train),
+        "user_holdout_count": len(holdout),
+        "user_train_per_digit": np.bincount(train_labels, minlength=10).tolist(),
+        "user_holdout_per_digit": np.bincount(holdout_labels, minlength=10).tolist(),
+        "drawing_ids_sha256": ids_hash,
+        "cutoff": cutoff.isoformat() if cutoff else None,
+    }
+    return TrainingSet(train_images, train_labels, holdout_images, holdout_labels, snapshot)

@@ -1,15 +1,27 @@
+"""Model versions: register a trained artifact, promote it to serving, roll back. Audited."""
+
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ml.artifact import verify_artifact
-from recognizer.models import ModelVersion
+from ml.artifact import ArtifactError, verify_artifact
+from recognizer.models import ModelVersion, ModelVersionChange
+from recognizer.selectors import model_version_get_active, model_version_previous_get
+
+# A candidate more than this far below the serving version on MNIST test needs a forced promotion.
+PROMOTION_GATE = 0.002
+
+
+class PromotionRefused(Exception):
+    """The version may not serve: the accuracy gate, a missing reason, or a bad artifact."""
 
 
 @transaction.atomic
-def model_version_register(*, artifact_dir: Path, activate: bool = False) -> ModelVersion:
+def model_version_register(
+    *, artifact_dir: Path, activate: bool = False, job=None, parent=None, data_snapshot: dict | None = None
+) -> ModelVersion:
     """Record a verified artifact under MODEL_DIR as a model version (optionally serving it)."""
     artifact_dir = Path(artifact_dir).resolve()
     metadata = verify_artifact(artifact_dir)
@@ -19,17 +31,64 @@ def model_version_register(*, artifact_dir: Path, activate: bool = False) -> Mod
         sha256=metadata["sha256"],
         metrics=metadata.get("metrics", {}),
         metadata={key: value for key, value in metadata.items() if key != "metrics"},
+        job=job,
+        parent=parent,
+        data_snapshot=data_snapshot or {},
     )
     if activate:
-        model_version_activate(version=version)
+        _activate(version, by=None, kind=ModelVersionChange.Kind.PROMOTE, reason="registered as active", forced=False)
     return version
 
 
 @transaction.atomic
-def model_version_activate(*, version: ModelVersion) -> ModelVersion:
-    """Make `version` the one that serves. Web processes notice on their next request."""
-    ModelVersion.objects.select_for_update().filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+def model_version_promote(*, version: ModelVersion, by, reason: str = "", force: bool = False) -> ModelVersion:
+    """Make `version` serve. Refused if its artifact fails verification, or if its MNIST test
+    accuracy is more than 0.2 points below the serving version's, unless forced with a reason."""
+    active = model_version_get_active()
+    if active is not None and active.pk == version.pk:
+        raise PromotionRefused(f"{version.name} is already serving")
+    try:
+        verify_artifact(version.artifact_dir, version.sha256)
+    except ArtifactError as exc:
+        raise PromotionRefused(f"its artifact is unusable: {exc}") from exc
+    if force and not reason.strip():
+        raise PromotionRefused("a forced promotion needs a written reason")
+    below_gate = (
+        active is not None
+        and active.mnist_test_accuracy is not None
+        and (version.mnist_test_accuracy or 0.0) < active.mnist_test_accuracy - PROMOTION_GATE
+    )
+    if below_gate and not force:
+        raise PromotionRefused(
+            f"MNIST test accuracy {version.mnist_test_accuracy or 0:.2%} is more than 0.2 points below "
+            f"{active.name}'s {active.mnist_test_accuracy:.2%}; force it with a written reason"
+        )
+    return _activate(version, by=by, kind=ModelVersionChange.Kind.PROMOTE, reason=reason, forced=below_gate)
+
+
+@transaction.atomic
+def model_version_rollback(*, by, reason: str = "") -> ModelVersion:
+    """Serve again the version that served before the current one."""
+    previous = model_version_previous_get()
+    if previous is None:
+        raise PromotionRefused("there is no earlier version to roll back to")
+    try:
+        verify_artifact(previous.artifact_dir, previous.sha256)
+    except ArtifactError as exc:
+        raise PromotionRefused(f"{previous.name}'s artifact is unusable: {exc}") from exc
+    return _activate(previous, by=by, kind=ModelVersionChange.Kind.ROLLBACK, reason=reason, forced=False)
+
+
+def _activate(version: ModelVersion, *, by, kind: str, reason: str, forced: bool) -> ModelVersion:
+    # Lock the serving row so two concurrent promotions serialise instead of both "winning".
+    current = ModelVersion.objects.select_for_update().filter(is_active=True).first()
+    if current is not None:
+        ModelVersion.objects.filter(pk=current.pk).update(is_active=False)
     version.is_active = True
     version.activated_at = timezone.now()
     version.save(update_fields=["is_active", "activated_at"])
+    ModelVersionChange.objects.create(
+        kind=kind, from_version=current, to_version=version, changed_by=by if by is not None and by.is_authenticated else None,
+        reason=reason.strip(), forced=forced,
+    )
     return version

@@ -1,0 +1,288 @@
+"""Training jobs: create (queued after commit), claim, run against ml.train, cancel, retry, reap.
+
+State machine: queued -> running -> succeeded | failed | cancelled. Every transition out of a
+state is a conditional UPDATE on that state, so two workers (or a redelivered task, or the
+reaper racing a slow worker) can never both move the same job.
+"""
+
+import logging
+import shutil
+import threading
+import time
+import traceback
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ml.train import ExtraData, Progress, TrainConfig, TrainingCancelled
+from recognizer.models import ModelVersion, TrainingJob
+from recognizer.selectors import model_version_get_active, training_set_get
+from recognizer.services.model_versions import model_version_register
+
+logger = logging.getLogger(__name__)
+
+LOG_TAIL_LINES = 40
+
+
+class BrokerUnavailable(Exception):
+    """Redis (the Celery broker) does not answer, so a job cannot be queued."""
+
+
+class JobStateError(Exception):
+    """The job is not in a state that allows this (e.g. cancelling a finished job)."""
+
+
+def broker_check() -> None:
+    """Raise BrokerUnavailable unless the Celery broker answers within a few seconds."""
+    from digitsite.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
+    except Exception as exc:  # kombu raises several types for "nothing there"
+        raise BrokerUnavailable(f"Redis at {settings.REDIS_URL} is not reachable ({exc}); start Redis and try again") from exc
+
+
+def training_job_create(
+    *,
+    requested_by,
+    config: dict,
+    include_user_drawings: bool = False,
+    user_drawings_cutoff=None,
+    retry_of: TrainingJob | None = None,
+) -> TrainingJob:
+    """Validate, record and queue a training job. Raises ValueError, BrokerUnavailable.
+
+    The task is sent only after the row is committed, so a worker always finds its job. If Redis
+    fails at that moment, the job is marked failed with the reason: never left queued for nothing.
+    """
+    train_config = TrainConfig.from_dict(config)
+    if not train_config.use_mnist and not include_user_drawings:
+        raise ValueError("choose at least one source of training data")
+    broker_check()
+    with transaction.atomic():
+        job = TrainingJob.objects.create(
+            config=train_config.to_dict(),
+            include_user_drawings=include_user_drawings,
+            user_drawings_cutoff=user_drawings_cutoff or (timezone.now() if include_user_drawings else None),
+            requested_by=requested_by,
+            retry_of=retry_of,
+        )
+        transaction.on_commit(lambda: _enqueue(job))
+    job.refresh_from_db()
+    return job
+
+
+def _enqueue(job: TrainingJob) -> None:
+    from recognizer.tasks import training_job_run as training_job_run_task
+
+    try:
+        result = training_job_run_task.apply_async(args=[job.pk])
+    except Exception as exc:
+        TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.QUEUED).update(
+            status=TrainingJob.Status.FAILED, finished_at=timezone.now(), error=f"could not be queued: {exc}"
+        )
+        raise BrokerUnavailable(f"the job could not be queued: Redis at {settings.REDIS_URL} failed ({exc})") from exc
+    TrainingJob.objects.filter(pk=job.pk).update(celery_task_id=result.id)
+
+
+def training_job_cancel(*, job: TrainingJob) -> TrainingJob:
+    """A queued job is cancelled at once; a running one at its next progress check (seconds)."""
+    cancelled_while_queued = TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.QUEUED).update(
+        status=TrainingJob.Status.CANCELLED, finished_at=timezone.now(), cancel_requested=True
+    )
+    if not cancelled_while_queued:
+        flagged = TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.RUNNING).update(cancel_requested=True)
+        if not flagged:
+            raise JobStateError(f"job {job.pk} has already finished")
+    job.refresh_from_db()
+    return job
+
+
+def training_job_retry(*, job: TrainingJob, requested_by) -> TrainingJob:
+    """A new job with the same configuration as a failed or cancelled one."""
+    if job.status not in (TrainingJob.Status.FAILED, TrainingJob.Status.CANCELLED):
+        raise JobStateError("only failed or cancelled jobs can be retried")
+    return training_job_create(
+        requested_by=requested_by,
+        config=job.config,
+        include_user_drawings=job.include_user_drawings,
+        user_drawings_cutoff=job.user_drawings_cutoff,
+        retry_of=job,
+    )
+
+
+def training_job_run(*, job_id: int, task_id: str = "", worker: str = "") -> TrainingJob | None:
+    """Claim the job and run it. A job already claimed or finished is left alone (None)."""
+    now = timezone.now()
+    claimed = TrainingJob.objects.filter(pk=job_id, status=TrainingJob.Status.QUEUED, cancel_requested=False).update(
+        status=TrainingJob.Status.RUNNING, started_at=now, heartbeat_at=now, worker=worker[:200],
+        celery_task_id=task_id or "", attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        logger.info("training job %s: already claimed or finished, nothing to do", job_id)
+        return None
+    job = TrainingJob.objects.get(pk=job_id)
+    _execute(job)
+    job.refresh_from_db()
+    return job
+
+
+def _execute(job: TrainingJob) -> None:
+    log = _JobLog(job)
+    heartbeat = _Heartbeat(job.pk, settings.TRAINING_HEARTBEAT_SECONDS)
+    heartbeat.start()
+    name = f"job-{job.pk}-{timezone.now():%Y%m%d-%H%M%S}"
+    artifact_dir = Path(settings.MODEL_DIR) / name
+    try:
+        parent = model_version_get_active()
+        config = TrainConfig.from_dict(job.config)
+        extra, evaluation_sets, snapshot = _user_drawing_data(job)
+        log.write(f"training {name} on {snapshot['description']} with {job.config}")
+        from ml.train import train
+
+        metadata = train(
+            config,
+            mnist_dir=settings.MNIST_DIR,
+            output_dir=settings.MODEL_DIR,
+            name=name,
+            extra=extra,
+            evaluation_sets=evaluation_sets,
+            progress=_ProgressReporter(job, log),
+        )
+        with transaction.atomic():
+            still_running = TrainingJob.objects.select_for_update().filter(pk=job.pk, status=TrainingJob.Status.RUNNING)
+            if not still_running.exists():
+                raise JobStateError("the job was ended while it ran (reaped or cancelled)")
+            version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot)
+            log.write(f"registered model version {version.name}: MNIST test {metadata['metrics']['mnist_test']['accuracy']:.2%}")
+            still_running.update(
+                status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),
+                progress={**job.progress, "stage": "done", "percent": 100.0, "eta": 0},
+            )
+    except TrainingCancelled:
+        log.write("cancelled")
+        _finish(job, TrainingJob.Status.CANCELLED, log)
+    except BaseException as exc:  # includes Celery's SoftTimeLimitExceeded
+        log.write(traceback.format_exc(limit=8))
+        _finish(job, TrainingJob.Status.FAILED, log, error=f"{type(exc).__name__}: {exc}")
+        _discard(artifact_dir)
+        if not isinstance(exc, Exception):
+            raise
+    finally:
+        heartbeat.stop()
+
+
+def _finish(job: TrainingJob, status: str, log: "_JobLog", error: str = "") -> None:
+    TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.RUNNING).update(
+        status=status, finished_at=timezone.now(), error=error[:2000], log_tail=log.text()
+    )
+
+
+def _discard(artifact_dir: Path) -> None:
+    """An artifact whose job did not succeed is never registered; remove it if it was written."""
+    if artifact_dir.exists() and not ModelVersion.objects.filter(artifact_path=artifact_dir.name).exists():
+        shutil.rmtree(artifact_dir, ignore_errors=True)
+
+
+def _user_drawing_data(job: TrainingJob):
+    if not job.include_user_drawings:
+        return None, None, {"description": "MNIST", "user_drawings": 0}
+    training_set = training_set_get(cutoff=job.user_drawings_cutoff)
+    snapshot = {
+        "description": f"MNIST + {len(training_set.train_labels)} user drawings" if job.config.get("use_mnist", True)
+        else f"{len(training_set.train_labels)} user drawings",
+        **training_set.snapshot,
+    }
+    extra = ExtraData(images=training_set.train_images, labels=training_set.train_labels, description=training_set.snapshot)
+    return extra, {"user_holdout": (training_set.holdout_images, training_set.holdout_labels)}, snapshot
+
+
+class _JobLog:
+    """The last lines of a job's log, kept on the job row."""
+
+    def __init__(self, job: TrainingJob):
+        self.lines = job.log_tail.splitlines()
+
+    def write(self, line: str) -> None:
+        stamp = timezone.now().strftime("%H:%M:%S")
+        self.lines.extend(f"{stamp} {part}" for part in line.rstrip().splitlines())
+        self.lines = self.lines[-LOG_TAIL_LINES:]
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+class _ProgressReporter:
+    """Writes progress to the job row (at most every PROGRESS_SECONDS) and checks for cancel."""
+
+    PROGRESS_SECONDS = 1.0
+
+    def __init__(self, job: TrainingJob, log: _JobLog):
+        self.job = job
+        self.log = log
+        self.history: list[dict] = []
+        self.last_write = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        important = progress.stage != "training" or progress.epoch_metrics is not None
+        if progress.epoch_metrics:
+            self.history.append(progress.epoch_metrics)
+            shown = ", ".join(f"{k} {v:.4f}" for k, v in progress.epoch_metrics.items() if k not in ("epoch", "elapsed"))
+            self.log.write(f"epoch {progress.epoch}/{progress.epochs}: {shown}")
+        elif progress.stage != "training":
+            self.log.write(f"{progress.stage}...")
+        if not important and time.monotonic() - self.last_write < self.PROGRESS_SECONDS:
+            return
+        self.last_write = time.monotonic()
+        state = {
+            "stage": progress.stage, "epoch": progress.epoch, "epochs": progress.epochs, "batch": progress.batch,
+            "batches": progress.batches, "percent": progress.percent, "elapsed": progress.elapsed, "eta": progress.eta,
+        }
+        self.job.progress = state
+        TrainingJob.objects.filter(pk=self.job.pk).update(
+            progress=state, history=self.history, log_tail=self.log.text(), heartbeat_at=timezone.now()
+        )
+        if TrainingJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
+            raise TrainingCancelled
+
+
+class _Heartbeat:
+    """Touches heartbeat_at every few seconds from a thread, also during long non-batch stages."""
+
+    def __init__(self, job_id: int, every: float):
+        self.job_id = job_id
+        self.every = every
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"heartbeat-job-{job_id}", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=self.every + 5)
+
+    def _run(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                TrainingJob.objects.filter(pk=self.job_id, status=TrainingJob.Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connection.close()
+
+
+def training_jobs_fail_stale(*, older_than: timedelta | None = None) -> int:
+    """Running jobs whose worker stopped sending heartbeats are failed ("worker lost")."""
+    older_than = older_than or timedelta(seconds=settings.TRAINING_STALE_SECONDS)
+    now = timezone.now()
+    return TrainingJob.objects.filter(status=TrainingJob.Status.RUNNING, heartbeat_at__lt=now - older_than).update(
+        status=TrainingJob.Status.FAILED,
+        finished_at=now,
+        error=f"worker lost: no heartbeat for over {int(older_than.total_seconds())} s",
+    )
