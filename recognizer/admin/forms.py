@@ -1,0 +1,45 @@
+from django import forms
+
+from ml.model import ARCHITECTURES
+from ml.train import TrainConfig
+
+DEFAULTS = TrainConfig()
+
+
+class TrainingJobLaunchForm(forms.Form):
+    architecture = forms.ChoiceField(choices=[(a, a) for a in ARCHITECTURES], initial=DEFAULTS.architecture)
+    epochs = forms.IntegerField(min_value=1, max_value=200, initial=DEFAULTS.epochs)
+    batch_size = forms.IntegerField(min_value=8, max_value=4096, initial=DEFAULTS.batch_size)
+    learning_rate = forms.FloatField(min_value=1e-6, max_value=1.0, initial=DEFAULTS.learning_rate,
+                                     help_text="peak of the warm-up + cosine schedule (Adam)")
+    augment = forms.BooleanField(required=False, initial=DEFAULTS.augment, help_text="random rotation, zoom and shift")
+    seed = forms.IntegerField(min_value=0, initial=DEFAULTS.seed, help_text="same config + seed = same model")
+    validation_size = forms.IntegerField(min_value=0, initial=5000, help_text="images held out to plot validation accuracy per epoch (0: none)")
+    use_mnist = forms.BooleanField(required=False, initial=True, label="Train on MNIST")
+    train_limit = forms.IntegerField(min_value=100, required=False, help_text="only the first N MNIST training images (quick runs)")
+    include_user_drawings = forms.BooleanField(required=False, label="Add reviewed user drawings")
+    user_drawings_cutoff = forms.DateTimeField(required=False, help_text="only drawings made before this time (default: now)")
+
+    CONFIG_FIELDS = ("architecture", "epochs", "batch_size", "learning_rate", "augment", "seed", "validation_size",
+                     "use_mnist", "train_limit")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if not cleaned.get("use_mnist") and not cleaned.get("include_user_drawings"):
+            raise forms.ValidationError("Choose at least one source of training data.")
+        try:
+            TrainConfig.from_dict(self.config())
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return cleaned
+
+    def config(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.CONFIG_FIELDS}
+
+
+class PromoteForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                             help_text="why; required when forcing past the accuracy gate")
+    force = forms.BooleanField(required=False, help_text="promote even if MNIST accuracy drops more than 0.2 points")

@@ -1,0 +1,115 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from recognizer.admin.forms import PromoteForm
+from recognizer.charts import confusion_heatmap
+from recognizer.models import ModelVersion, ModelVersionChange
+from recognizer.selectors import model_version_previous_get
+from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_rollback
+
+
+def percent(value):
+    return f"{value:.2%}" if value is not None else "-"
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active", "mnist_accuracy", "user_holdout_accuracy", "job_link", "parent", "created_at")
+    list_filter = ("is_active",)
+    list_select_related = ("parent", "job")
+    change_form_template = "admin/recognizer/modelversion/change_form.html"
+    readonly_fields = ("name", "is_active", "mnist_accuracy", "user_holdout_accuracy", "artifact_path", "sha256",
+                       "job_link", "parent", "data_snapshot", "created_at", "activated_at", "metadata")
+    exclude = ("metrics", "job")
+
+    def has_add_permission(self, request):
+        return False  # versions come from training jobs
+
+    def has_change_permission(self, request, obj=None):
+        return False  # immutable: only promoted or rolled back, through the buttons
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # predictions point at their version forever
+
+    @admin.display(description="MNIST test")
+    def mnist_accuracy(self, version):
+        return percent(version.mnist_test_accuracy)
+
+    @admin.display(description="user drawings (held out)")
+    def user_holdout_accuracy(self, version):
+        holdout = version.metrics.get("user_holdout")
+        return f"{percent(holdout['accuracy'])} of {holdout['count']}" if holdout else "-"
+
+    @admin.display(description="training job")
+    def job_link(self, version):
+        if version.job_id is None:
+            return "shipped with the code"
+        return format_html('<a href="{}">job {}</a>', reverse("admin:recognizer_trainingjob_change", args=[version.job_id]), version.job_id)
+
+    def get_urls(self):
+        own = [
+            path("<int:version_id>/promote/", self.admin_site.admin_view(self.promote_view), name="recognizer_modelversion_promote"),
+            path("rollback/", self.admin_site.admin_view(self.rollback_view), name="recognizer_modelversion_rollback"),
+        ]
+        return own + super().get_urls()
+
+    def _check_promote_permission(self, request):
+        if request.method != "POST" or not request.user.has_perm("recognizer.promote_modelversion"):
+            raise PermissionDenied
+
+    def promote_view(self, request, version_id):
+        self._check_promote_permission(request)
+        version = get_object_or_404(ModelVersion, pk=version_id)
+        form = PromoteForm(request.POST)
+        if form.is_valid():
+            try:
+                model_version_promote(version=version, by=request.user, reason=form.cleaned_data["reason"],
+                                      force=form.cleaned_data["force"])
+                self.message_user(request, f"{version.name} is now serving.", messages.SUCCESS)
+            except PromotionRefused as exc:
+                self.message_user(request, f"Not promoted: {exc}", messages.ERROR)
+        return redirect("admin:recognizer_modelversion_change", version.pk)
+
+    def rollback_view(self, request):
+        self._check_promote_permission(request)
+        try:
+            version = model_version_rollback(by=request.user, reason=request.POST.get("reason", ""))
+            self.message_user(request, f"Rolled back: {version.name} is serving again.", messages.SUCCESS)
+            return redirect("admin:recognizer_modelversion_change", version.pk)
+        except PromotionRefused as exc:
+            self.message_user(request, f"Not rolled back: {exc}", messages.ERROR)
+            return redirect("admin:recognizer_modelversion_changelist")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = get_object_or_404(ModelVersion, pk=object_id)
+        context = {
+            "version": version,
+            "can_promote": request.user.has_perm("recognizer.promote_modelversion"),
+            "promote_form": PromoteForm(),
+            "previous": model_version_previous_get() if version.is_active else None,
+            "confusion": confusion_heatmap(version.metrics.get("mnist_test", {}).get("confusion_matrix")),
+            "user_confusion": confusion_heatmap(version.metrics["user_holdout"]["confusion_matrix"])
+            if "user_holdout" in version.metrics else "",
+            "changes": ModelVersionChange.objects.filter(to_version=version).select_related("from_version", "changed_by")[:20],
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+
+@admin.register(ModelVersionChange)
+class ModelVersionChangeAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "from_version", "to_version", "changed_by", "forced", "reason")
+    list_filter = ("kind", "forced")
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the audit log is append-only
