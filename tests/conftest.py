@@ -16,3 +16,18 @@ def other_user(db):
 def alice_client(client, user):
     client.force_login(user)
     return client
+
+
+from tests.workers import celery_workers  # noqa: E402,F401 (a fixture for worker and browser tests)
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    """Record training tasks instead of sending them, for tests about job rows rather than workers."""
+    calls = []
+
+    class Result:
+        id = "task-id"
+
+    monkeypatch.setattr("recognizer.tasks.training_job_run.apply_async", lambda args: calls.append(args) or Result())
+    return calls

@@ -7,7 +7,7 @@ import pytest
 
 from recognizer.models import Drawing, ModelVersion, Prediction
 from recognizer.selectors import model_version_get_active
-from recognizer.services.model_versions import model_version_activate, model_version_register
+from recognizer.services.model_versions import model_version_promote, model_version_register
 from recognizer.services.predictors import predictor_forget
 from tests.canvases import data_url, seven_png
 
@@ -39,7 +39,7 @@ def test_shipped_model_is_registered_and_active_after_migrate():
 def test_activating_a_version_switches_serving_without_restart(client, model_dir):
     assert predict(client).json()["model_version"] == "digitsite-v1"
     second = model_version_register(artifact_dir=model_dir / "second")
-    model_version_activate(version=second)
+    model_version_promote(version=second, by=None)
     response = predict(client)
     assert response.status_code == 201 and response.json()["model_version"] == "second"
     assert Prediction.objects.filter(model_version=second).count() == 1

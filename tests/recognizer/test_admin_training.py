@@ -1,0 +1,138 @@
+"""The admin's training and registry screens: launch, live progress, cancel, retry, promote, roll back."""
+
+import json
+import shutil
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from digitsite.celery import app
+from recognizer.models import ModelVersion, ModelVersionChange, TrainingJob
+from recognizer.selectors import model_version_get_active
+from recognizer.services.model_versions import model_version_register
+
+LAUNCH = reverse("admin:recognizer_trainingjob_launch")
+VALID = {"architecture": "cnn-bn", "epochs": 1, "batch_size": 32, "learning_rate": 0.003, "augment": "on", "seed": 0,
+         "validation_size": 200, "use_mnist": "on", "train_limit": 2000}
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", password="x-long-password-9"))
+    return client
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    """Staff who may look at jobs and versions but not launch, cancel or promote."""
+    staff = django_user_model.objects.create_user("viewer", password="x-long-password-8", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_trainingjob", "view_modelversion"]))
+    client.force_login(staff)
+    return client
+
+
+
+
+@pytest.mark.django_db
+def test_launch_form_queues_a_job(admin_client, sent_tasks, django_capture_on_commit_callbacks):
+    assert admin_client.get(LAUNCH).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(LAUNCH, VALID)
+    job = TrainingJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("admin:recognizer_trainingjob_change", args=[job.pk])
+    assert sent_tasks == [[job.pk]] and job.config["train_limit"] == 2000 and job.requested_by.username == "root"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change, message", [({"epochs": 0}, "greater than or equal to 1"),
+                                             ({"use_mnist": ""}, "at least one source")])
+def test_launch_form_errors_are_shown(admin_client, sent_tasks, change, message):
+    response = admin_client.post(LAUNCH, {**VALID, **change})
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not TrainingJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_launch_with_redis_down_is_a_clear_error_and_no_job(admin_client, monkeypatch):
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    response = admin_client.post(LAUNCH, VALID)
+    assert response.status_code == 200
+    assert "Training needs Redis" in response.content.decode()
+    assert not TrainingJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_job_list_and_progress_endpoint(admin_client):
+    job = TrainingJob.objects.create(config={"epochs": 2}, status="running",
+                                     progress={"stage": "training", "epoch": 1, "epochs": 2, "percent": 42.0, "eta": 30})
+    page = admin_client.get(reverse("admin:recognizer_trainingjob_changelist")).content.decode()
+    assert f'data-job-id="{job.pk}"' in page and "width:42.0%" in page and "admin-training.js" in page
+    data = admin_client.get(reverse("admin:recognizer_trainingjob_progress") + f"?ids={job.pk},x").json()
+    assert data["jobs"] == [{"id": job.pk, "status": "running", "percent": 42.0, "text": "epoch 1/2 · 42%, 30 s left",
+                             "epoch": 1, "epochs": 2, "eta": 30, "error": ""}]
+
+
+@pytest.mark.django_db
+def test_job_page_shows_curves_and_confusion_matrix(admin_client):
+    job = TrainingJob.objects.create(config={"epochs": 2}, status="succeeded", history=[
+        {"epoch": 1, "loss": 0.5, "accuracy": 0.9, "val_loss": 0.3, "val_accuracy": 0.95},
+        {"epoch": 2, "loss": 0.2, "accuracy": 0.97, "val_loss": 0.1, "val_accuracy": 0.98}])
+    ModelVersion.objects.filter(is_active=True).update(job=job)
+    page = admin_client.get(reverse("admin:recognizer_trainingjob_change", args=[job.pk])).content.decode()
+    assert "Loss per epoch" in page and "Accuracy per epoch" in page and "<polyline" in page
+    assert 'class="confusion"' in page and "Retry job" not in page
+
+
+@pytest.mark.django_db
+def test_cancel_and_retry_buttons(admin_client, sent_tasks, django_capture_on_commit_callbacks):
+    job = TrainingJob.objects.create(config={"epochs": 1, "train_limit": 1000})
+    admin_client.post(reverse("admin:recognizer_trainingjob_cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:recognizer_trainingjob_retry", args=[job.pk]))
+    retry = TrainingJob.objects.get(retry_of=job)
+    assert response["Location"] == reverse("admin:recognizer_trainingjob_change", args=[retry.pk])
+    assert retry.status == "queued" and sent_tasks == [[retry.pk]]
+
+
+@pytest.mark.django_db
+def test_staff_without_permissions_cannot_launch_cancel_or_promote(staff_client, sent_tasks):
+    assert staff_client.get(reverse("admin:recognizer_trainingjob_changelist")).status_code == 200
+    assert staff_client.get(LAUNCH).status_code == 403
+    assert staff_client.post(LAUNCH, VALID).status_code == 403
+    job = TrainingJob.objects.create(config={"epochs": 1})
+    assert staff_client.post(reverse("admin:recognizer_trainingjob_cancel", args=[job.pk])).status_code == 403
+    version = model_version_get_active()
+    assert staff_client.post(reverse("admin:recognizer_modelversion_promote", args=[version.pk])).status_code == 403
+    assert staff_client.post(reverse("admin:recognizer_modelversion_rollback")).status_code == 403
+    assert not TrainingJob.objects.exclude(pk=job.pk).exists()
+
+
+@pytest.mark.django_db
+def test_non_staff_never_reach_the_training_admin(alice_client):
+    response = alice_client.get(LAUNCH)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_promote_and_roll_back_from_the_admin(admin_client, settings, tmp_path):
+    settings.MODEL_DIR = tmp_path
+    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "digitsite-v1")
+    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "candidate")
+    metadata = json.loads((tmp_path / "candidate" / "metadata.json").read_text())
+    (tmp_path / "candidate" / "metadata.json").write_text(json.dumps({**metadata, "name": "candidate"}))
+    shipped = model_version_get_active()
+    candidate = model_version_register(artifact_dir=tmp_path / "candidate")
+
+    page = admin_client.get(reverse("admin:recognizer_modelversion_change", args=[candidate.pk])).content.decode()
+    assert "Promote to serving" in page and 'class="confusion"' in page
+    admin_client.post(reverse("admin:recognizer_modelversion_promote", args=[candidate.pk]), {"reason": "newer"})
+    assert model_version_get_active() == candidate
+    page = admin_client.get(reverse("admin:recognizer_modelversion_change", args=[candidate.pk])).content.decode()
+    assert "Roll back to digitsite-v1" in page
+    admin_client.post(reverse("admin:recognizer_modelversion_rollback"), {"reason": "regression"})
+    assert model_version_get_active() == shipped
+    assert list(ModelVersionChange.objects.values_list("kind", flat=True)) == ["rollback", "promote"]
+    assert admin_client.get(reverse("admin:recognizer_modelversionchange_changelist")).status_code == 200
