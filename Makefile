@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres setup system-deps migrate worker lint
+.PHONY: run test test-sqlite test-postgres setup system-deps migrate workers
 
 run: setup migrate
 	scripts/run.sh $(HOST) $(PORT)
@@ -19,7 +19,8 @@ test: setup system-deps
 test-sqlite:
 	$(PY) -m pytest -q
 
-# The database-backed tests again, on PostgreSQL (required in CI, skipped with a note elsewhere).
+# The database-backed tests again, on PostgreSQL (required in CI, skipped with a note elsewhere);
+# this pass also runs the training jobs on real Celery worker processes.
 test-postgres:
 	@if $(PY) scripts/wait_for.py postgres "$(TEST_DATABASE_URL)"; then \
 		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q tests/recognizer; \
@@ -41,5 +42,7 @@ system-deps:
 migrate: setup
 	$(PY) manage.py migrate --noinput
 
-worker: setup
-	$(VENV)/bin/celery -A digitsite worker -l info -Q celery,training -c 1 --max-tasks-per-child 1
+# Only the Celery workers (for a second terminal, or a worker machine): see the README.
+workers: setup
+	$(VENV)/bin/celery -A digitsite worker -n default@%h -Q celery -c 1 -B -s var/celerybeat-schedule -l info & \
+	$(VENV)/bin/celery -A digitsite worker -n training@%h -Q training -c 1 --max-tasks-per-child 1 -l info
