@@ -12,6 +12,7 @@ import time
 import traceback
 from datetime import timedelta
 from pathlib import Path
+from typing import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -54,16 +55,19 @@ def training_job_create(
     include_user_drawings: bool = False,
     user_drawings_cutoff=None,
     retry_of: TrainingJob | None = None,
+    enqueue: bool = True,
 ) -> TrainingJob:
     """Validate, record and queue a training job. Raises ValueError, BrokerUnavailable.
 
     The task is sent only after the row is committed, so a worker always finds its job. If Redis
     fails at that moment, the job is marked failed with the reason: never left queued for nothing.
+    With enqueue=False the job is only recorded, for the caller to run in-process.
     """
     train_config = TrainConfig.from_dict(config)
     if not train_config.use_mnist and not include_user_drawings:
         raise ValueError("choose at least one source of training data")
-    broker_check()
+    if enqueue:
+        broker_check()
     with transaction.atomic():
         job = TrainingJob.objects.create(
             config=train_config.to_dict(),
@@ -72,7 +76,8 @@ def training_job_create(
             requested_by=requested_by,
             retry_of=retry_of,
         )
-        transaction.on_commit(lambda: _enqueue(job))
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(job))
     job.refresh_from_db()
     return job
 
@@ -116,8 +121,11 @@ def training_job_retry(*, job: TrainingJob, requested_by) -> TrainingJob:
     )
 
 
-def training_job_run(*, job_id: int, task_id: str = "", worker: str = "") -> TrainingJob | None:
-    """Claim the job and run it. A job already claimed or finished is left alone (None)."""
+def training_job_run(
+    *, job_id: int, task_id: str = "", worker: str = "", on_progress: Callable[[Progress], None] | None = None
+) -> TrainingJob | None:
+    """Claim the job and run it. A job already claimed or finished is left alone (None).
+    `on_progress` also receives every progress report (the CLI draws its progress bar with it)."""
     now = timezone.now()
     claimed = TrainingJob.objects.filter(pk=job_id, status=TrainingJob.Status.QUEUED, cancel_requested=False).update(
         status=TrainingJob.Status.RUNNING, started_at=now, heartbeat_at=now, worker=worker[:200],
@@ -127,12 +135,12 @@ def training_job_run(*, job_id: int, task_id: str = "", worker: str = "") -> Tra
         logger.info("training job %s: already claimed or finished, nothing to do", job_id)
         return None
     job = TrainingJob.objects.get(pk=job_id)
-    _execute(job)
+    _execute(job, on_progress)
     job.refresh_from_db()
     return job
 
 
-def _execute(job: TrainingJob) -> None:
+def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -> None:
     log = _JobLog(job)
     heartbeat = _Heartbeat(job.pk, settings.TRAINING_HEARTBEAT_SECONDS)
     heartbeat.start()
@@ -152,7 +160,7 @@ def _execute(job: TrainingJob) -> None:
             name=name,
             extra=extra,
             evaluation_sets=evaluation_sets,
-            progress=_ProgressReporter(job, log),
+            progress=_ProgressReporter(job, log, on_progress),
         )
         with transaction.atomic():
             still_running = TrainingJob.objects.select_for_update().filter(pk=job.pk, status=TrainingJob.Status.RUNNING)
@@ -222,13 +230,16 @@ class _ProgressReporter:
 
     PROGRESS_SECONDS = 1.0
 
-    def __init__(self, job: TrainingJob, log: _JobLog):
+    def __init__(self, job: TrainingJob, log: _JobLog, echo: Callable[[Progress], None] | None):
         self.job = job
         self.log = log
+        self.echo = echo
         self.history: list[dict] = []
         self.last_write = 0.0
 
     def __call__(self, progress: Progress) -> None:
+        if self.echo is not None:
+            self.echo(progress)
         important = progress.stage != "training" or progress.epoch_metrics is not None
         if progress.epoch_metrics:
             self.history.append(progress.epoch_metrics)
