@@ -151,6 +151,15 @@ class Drawing(models.Model):
     class Source(models.TextChoices):
         CANVAS = "canvas", "Canvas page / API"
         GUESS = "guess", "Original /guess client"
+        IMPORT = "import", "Imported dataset"
+
+    class Review(models.TextChoices):
+        UNREVIEWED = "unreviewed"
+        CONFIRMED = "confirmed", "Confirmed (prediction right)"
+        RELABELED = "relabeled", "Relabeled"
+        REJECTED = "rejected", "Rejected (not a digit)"
+
+    TRAINABLE = (Review.CONFIRMED, Review.RELABELED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
@@ -165,6 +174,17 @@ class Drawing(models.Model):
     canvas_height = models.PositiveIntegerField()
     user_label = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the digit the user says it is")
     user_labeled_at = models.DateTimeField(null=True, blank=True)
+    # The first prediction, copied here so the review queue can sort and filter without joins.
+    predicted_digit = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    confidence = models.FloatField(null=True, blank=True, db_index=True)
+    # Review: the label training uses. A reviewer's decision wins over the user's word.
+    review_status = models.CharField(max_length=16, choices=Review.choices, default=Review.UNREVIEWED, db_index=True)
+    label = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the reviewed digit (training label)")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="reviewed_drawings")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every label change; a reviewer's write names the version it saw (optimistic locking).
+    label_version = models.PositiveIntegerField(default=0)
     # Sent by the page with each drawing so a retried request is stored once.
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -173,7 +193,9 @@ class Drawing(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(user_label__gte=0, user_label__lte=9), name="user_label_is_a_digit"),
+            models.CheckConstraint(condition=Q(label__gte=0, label__lte=9), name="label_is_a_digit"),
         ]
+        permissions = [("review_drawing", "Can review and relabel drawings")]
 
     def __str__(self) -> str:
         return f"drawing {self.id}"
@@ -211,10 +233,17 @@ class Prediction(models.Model):
 class LabelChange(models.Model):
     """Audit trail: every change of a drawing's label, by its user or a reviewer."""
 
+    class Kind(models.TextChoices):
+        USER = "user", "User's own label"
+        REVIEW = "review", "Reviewer"
+
     drawing = models.ForeignKey(Drawing, on_delete=models.CASCADE, related_name="label_changes")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.USER)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     old_label = models.PositiveSmallIntegerField(null=True, blank=True)
     new_label = models.PositiveSmallIntegerField(null=True, blank=True)
+    old_status = models.CharField(max_length=16, blank=True)
+    new_status = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
