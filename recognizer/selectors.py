@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 
 from recognizer.models import Drawing, ModelVersion, ModelVersionChange, Prediction
 
@@ -83,17 +83,19 @@ HOLDOUT_PERCENT = 20
 
 
 def drawing_is_held_out(drawing_id) -> bool:
-    """Stable split: decided by a hash of the id, so a drawing never moves between train and held-out."""
+    """Stable split: decided by a hash of the id alone, so a drawing never moves between train
+    and held-out as the set grows, and every digit has the same 20% held-out share (in expectation)."""
     digest = hashlib.sha256(str(drawing_id).encode()).digest()
     return int.from_bytes(digest[:4], "big") % 100 < HOLDOUT_PERCENT
 
 
 def training_set_get(*, cutoff=None) -> TrainingSet:
-    """User drawings with a label, made before `cutoff`; the label users or reviewers gave wins."""
-    drawings = Drawing.objects.filter(user_label__isnull=False)
+    """Reviewed drawings (confirmed or relabeled; never rejected or unreviewed) made before
+    `cutoff`, with the reviewer's label, split stably into train and held-out parts."""
+    drawings = Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False)
     if cutoff is not None:
         drawings = drawings.filter(created_at__lt=cutoff)
-    rows = list(drawings.order_by("id").values_list("id", "user_label", "pixels"))
+    rows = list(drawings.order_by("id").values_list("id", "label", "pixels"))
     train, holdout = [], []
     for drawing_id, label, pixels in rows:
         (holdout if drawing_is_held_out(drawing_id) else train).append((drawing_id, label, pixels))
@@ -116,3 +118,11 @@ def training_set_get(*, cutoff=None) -> TrainingSet:
         "cutoff": cutoff.isoformat() if cutoff else None,
     }
     return TrainingSet(train_images, train_labels, holdout_images, holdout_labels, snapshot)
+
+
+def drawing_list_for_review() -> QuerySet[Drawing]:
+    """The review queue order: drawings their users said were wrong first, then least confident."""
+    said_wrong = ExpressionWrapper(
+        Q(user_label__isnull=False) & ~Q(user_label=F("predicted_digit")), output_field=BooleanField()
+    )
+    return Drawing.objects.annotate(said_wrong=said_wrong).order_by("-said_wrong", "confidence", "created_at")

@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ml.preprocess import decode_canvas, ink_to_array
@@ -51,6 +52,8 @@ def drawing_create_with_prediction(
                 canvas_width=canvas.width,
                 canvas_height=canvas.height,
                 idempotency_key=idempotency_key,
+                predicted_digit=result.digit,
+                confidence=result.confidence,
             )
             Prediction.objects.create(
                 drawing=drawing,
@@ -82,17 +85,73 @@ def _drawing_for_idempotency_key(key: uuid.UUID, owner, session_key: str) -> Dra
 
 @transaction.atomic
 def drawing_label_set(*, drawing: Drawing, label: int | None, changed_by=None) -> Drawing:
-    """Set (or clear, with None) the digit a drawing really is; every change is audited."""
+    """The user's own word on which digit it is (None clears it); every change is audited.
+    It steers the review queue; the training label is the reviewer's (drawing_review)."""
     if label is not None and not 0 <= label <= 9:
         raise ValueError("label must be a digit from 0 to 9")
     locked = Drawing.objects.select_for_update().only("id", "user_label").get(pk=drawing.pk)
     if locked.user_label != label:
         LabelChange.objects.create(
-            drawing=locked,
-            changed_by=changed_by if changed_by is not None and changed_by.is_authenticated else None,
-            old_label=locked.user_label,
-            new_label=label,
+            drawing=locked, kind=LabelChange.Kind.USER, changed_by=_user_or_none(changed_by),
+            old_label=locked.user_label, new_label=label,
         )
-        Drawing.objects.filter(pk=drawing.pk).update(user_label=label, user_labeled_at=timezone.now())
-    drawing.refresh_from_db(fields=["user_label", "user_labeled_at"])
+        Drawing.objects.filter(pk=drawing.pk).update(
+            user_label=label, user_labeled_at=timezone.now(), label_version=F("label_version") + 1
+        )
+    drawing.refresh_from_db(fields=["user_label", "user_labeled_at", "label_version"])
     return drawing
+
+
+class ReviewConflict(Exception):
+    """Someone changed the drawing's label since the reviewer loaded it."""
+
+
+@transaction.atomic
+def drawing_review(
+    *,
+    drawing: Drawing,
+    reviewed_by,
+    label: int | None = None,
+    reject: bool = False,
+    unreview: bool = False,
+    expected_version: int | None = None,
+) -> Drawing:
+    """A reviewer's decision: the digit it is (confirmed when it equals the prediction, relabeled
+    otherwise), rejected as not a digit, or back to unreviewed (undo). Audited.
+
+    Optimistic locking: with `expected_version`, the write is refused (ReviewConflict) if anyone
+    changed the drawing's label since that version was read, so two reviewers never silently
+    overwrite each other. Without it (bulk actions) the last write wins, and both are audited.
+    """
+    if sum((label is not None, reject, unreview)) != 1:
+        raise ValueError("give exactly one of: a label, reject, or unreview")
+    if label is not None and not 0 <= label <= 9:
+        raise ValueError("label must be a digit from 0 to 9")
+    locked = Drawing.objects.select_for_update().get(pk=drawing.pk)
+    if expected_version is not None and locked.label_version != expected_version:
+        last = locked.label_changes.select_related("changed_by").first()
+        who = last.changed_by.get_username() if last and last.changed_by else "someone"
+        raise ReviewConflict(f"{who} changed this drawing meanwhile; it now reads "
+                             f"{locked.get_review_status_display().lower()}, label {locked.label}. Reload to see it.")
+    if unreview:
+        status, new_label = Drawing.Review.UNREVIEWED, None
+    elif reject:
+        status, new_label = Drawing.Review.REJECTED, None
+    else:
+        status = Drawing.Review.CONFIRMED if label == locked.predicted_digit else Drawing.Review.RELABELED
+        new_label = label
+    if (locked.review_status, locked.label) != (status, new_label):
+        LabelChange.objects.create(
+            drawing=locked, kind=LabelChange.Kind.REVIEW, changed_by=_user_or_none(reviewed_by),
+            old_label=locked.label, new_label=new_label, old_status=locked.review_status, new_status=status,
+        )
+        locked.review_status, locked.label = status, new_label
+        locked.reviewed_by = None if unreview else _user_or_none(reviewed_by)
+        locked.reviewed_at = None if unreview else timezone.now()
+        locked.label_version += 1
+        locked.save(update_fields=["review_status", "label", "reviewed_by", "reviewed_at", "label_version"])
+    return locked
+
+
+def _user_or_none(user):
+    return user if user is not None and user.is_authenticated else None
