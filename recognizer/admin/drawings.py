@@ -1,8 +1,18 @@
-from django.contrib import admin
-from django.urls import reverse
+"""The review queue: drawings worst-first, filters, bulk labelling, and a keyboard review page."""
+
+import json
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from recognizer.models import Drawing, LabelChange, Prediction
+from recognizer.models import Drawing, LabelChange, ModelVersion, Prediction
+from recognizer.selectors import drawing_list_for_review
+from recognizer.services.drawings import ReviewConflict, drawing_review
 
 
 class PredictionInline(admin.TabularInline):
@@ -17,49 +27,205 @@ class LabelChangeInline(admin.TabularInline):
     model = LabelChange
     extra = 0
     can_delete = False
-    fields = ("old_label", "new_label", "changed_by", "created_at")
+    fields = ("created_at", "kind", "changed_by", "old_label", "new_label", "old_status", "new_status")
     readonly_fields = fields
+
+
+class UserSaidWrongFilter(admin.SimpleListFilter):
+    title = "user's word"
+    parameter_name = "user_says"
+
+    def lookups(self, request, model_admin):
+        return (("wrong", "said it was wrong"), ("right", "confirmed it"), ("nothing", "said nothing"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "wrong":
+            return queryset.filter(said_wrong=True)
+        if self.value() == "right":
+            return queryset.filter(user_label__isnull=False, said_wrong=False)
+        if self.value() == "nothing":
+            return queryset.filter(user_label__isnull=True)
+        return queryset
+
+
+class ModelVersionFilter(admin.SimpleListFilter):
+    title = "model version"
+    parameter_name = "model_version"
+
+    def lookups(self, request, model_admin):
+        return [(str(version.pk), version.name) for version in ModelVersion.objects.all()[:50]]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(predictions__model_version_id=self.value()).distinct()
+        return queryset
+
+
+class OwnerFilter(admin.SimpleListFilter):
+    title = "user"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return (("signed-in", "signed-in users"), ("anonymous", "anonymous"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "signed-in":
+            return queryset.filter(owner__isnull=False)
+        if self.value() == "anonymous":
+            return queryset.filter(owner__isnull=True)
+        return queryset
+
+
+def _label_action(digit):
+    def action(modeladmin, request, queryset):
+        modeladmin.review_all(request, queryset, label=digit)
+
+    action.__name__ = f"label_as_{digit}"
+    return admin.action(description=f"Label as {digit}", permissions=["review"])(action)
 
 
 @admin.register(Drawing)
 class DrawingAdmin(admin.ModelAdmin):
-    list_display = ("thumbnail", "model_input", "predicted", "user_label", "owner", "source", "created_at")
-    list_filter = ("source", "created_at")
-    readonly_fields = ("id", "thumbnail", "model_input", "owner", "session_key", "source", "canvas_width",
-                       "canvas_height", "user_label", "user_labeled_at", "idempotency_key", "created_at")
-    exclude = ("image_png", "pixels")
+    list_display = ("thumbnail", "model_input", "predicted", "user_label", "review_status", "label", "owner",
+                    "created_at")
+    list_filter = ("review_status", UserSaidWrongFilter, "predicted_digit", "label", ModelVersionFilter,
+                   "created_at", OwnerFilter, "source")
+    search_fields = ("owner__username", "=id")
+    ordering = ("-said_wrong", "confidence", "created_at")
+    list_per_page = 50
+    readonly_fields = ("id", "thumbnail", "model_input", "predicted", "owner", "session_key", "source",
+                       "canvas_width", "canvas_height", "user_label", "user_labeled_at", "review_status", "label",
+                       "reviewed_by", "reviewed_at", "label_version", "idempotency_key", "created_at")
+    exclude = ("image_png", "pixels", "predicted_digit", "confidence")
     inlines = (PredictionInline, LabelChangeInline)
     date_hierarchy = "created_at"
+    actions = ["confirm_predictions", "reject_as_junk", *[_label_action(d) for d in range(10)]]
+    change_list_template = "admin/recognizer/drawing/change_list.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("owner").prefetch_related("predictions__model_version")
+        return drawing_list_for_review().select_related("owner").defer("image_png", "pixels")
 
     def has_add_permission(self, request):
         return False  # drawings come from users' canvases
 
+    def has_change_permission(self, request, obj=None):
+        return False  # labels change only through review, so every change is audited
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("recognizer.review_drawing")
+
     @admin.display(description="drawing")
     def thumbnail(self, drawing):
         url = reverse("drawing-image", args=[drawing.id])
-        return format_html('<img src="{}" alt="drawing" width="56" height="56" style="background:#fff;border:1px solid #ccc">', url)
+        return format_html('<img src="{}" alt="drawing" width="56" height="56" loading="lazy" '
+                           'style="background:#fff;border:1px solid #ccc">', url)
 
     @admin.display(description="model saw")
     def model_input(self, drawing):
         url = reverse("drawing-input-image", args=[drawing.id])
-        return format_html('<img src="{}" alt="28x28 input" width="56" height="56" style="image-rendering:pixelated">', url)
+        return format_html('<img src="{}" alt="28x28 input" width="56" height="56" loading="lazy" '
+                           'style="image-rendering:pixelated">', url)
 
-    @admin.display(description="prediction")
+    @admin.display(description="prediction", ordering="confidence")
     def predicted(self, drawing):
-        prediction = drawing.prediction
-        return f"{prediction.digit} ({prediction.confidence:.0%})" if prediction else "-"
+        if drawing.predicted_digit is None:
+            return "-"
+        return f"{drawing.predicted_digit} ({drawing.confidence:.0%})"
+
+    def review_all(self, request, queryset, **decision):
+        done = 0
+        for drawing in queryset:
+            drawing_review(drawing=drawing, reviewed_by=request.user, **decision)
+            done += 1
+        self.message_user(request, f"Reviewed {done} drawing(s).", messages.SUCCESS)
+
+    @admin.action(description="Confirm the prediction", permissions=["review"])
+    def confirm_predictions(self, request, queryset):
+        done = 0
+        for drawing in queryset.filter(predicted_digit__isnull=False):
+            drawing_review(drawing=drawing, reviewed_by=request.user, label=drawing.predicted_digit)
+            done += 1
+        self.message_user(request, f"Confirmed {done} prediction(s).", messages.SUCCESS)
+
+    @admin.action(description="Reject as not a digit", permissions=["review"])
+    def reject_as_junk(self, request, queryset):
+        self.review_all(request, queryset, reject=True)
+
+    # The keyboard review page and its two JSON endpoints.
+    def get_urls(self):
+        own = [
+            path("review/", self.admin_site.admin_view(self.review_view), name="recognizer_drawing_review"),
+            path("review/next/", self.admin_site.admin_view(self.review_next_view), name="recognizer_drawing_review_next"),
+            path("review/<uuid:drawing_id>/", self.admin_site.admin_view(self.review_decide_view),
+                 name="recognizer_drawing_review_decide"),
+        ]
+        return own + super().get_urls()
+
+    def _check_review(self, request):
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+
+    def review_view(self, request):
+        self._check_review(request)
+        context = {**self.admin_site.each_context(request), "title": "Review drawings", "opts": self.model._meta}
+        return TemplateResponse(request, "admin/recognizer/drawing/review.html", context)
+
+    def review_next_view(self, request):
+        self._check_review(request)
+        skip = [value for value in request.GET.get("skip", "").split(",") if value][:500]
+        queue = drawing_list_for_review().filter(review_status=Drawing.Review.UNREVIEWED)
+        try:
+            drawing = queue.exclude(pk__in=skip).defer("image_png", "pixels").first()
+        except Exception:  # a malformed id in skip
+            return JsonResponse({"error": "bad skip list"}, status=400)
+        return JsonResponse({"drawing": _review_json(drawing) if drawing else None, "remaining": queue.count()})
+
+    def review_decide_view(self, request, drawing_id):
+        self._check_review(request)
+        if request.method != "POST":
+            return JsonResponse({"error": "use POST"}, status=405)
+        drawing = get_object_or_404(Drawing, pk=drawing_id)
+        try:
+            body = json.loads(request.body or b"{}")
+            decision = {"label": body.get("label"), "reject": bool(body.get("reject")),
+                        "unreview": bool(body.get("unreview"))}
+            decision = {key: value for key, value in decision.items() if value not in (None, False)}
+            expected = body.get("expected_version")
+            drawing = drawing_review(drawing=drawing, reviewed_by=request.user,
+                                     expected_version=int(expected) if expected is not None else None, **decision)
+        except ReviewConflict as exc:
+            return JsonResponse({"error": str(exc)}, status=409)
+        except (ValueError, TypeError) as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
+        return JsonResponse({"drawing": _review_json(drawing)})
+
+
+def _review_json(drawing: Drawing) -> dict:
+    return {
+        "id": str(drawing.id),
+        "image_url": reverse("drawing-image", args=[drawing.id]),
+        "input_url": reverse("drawing-input-image", args=[drawing.id]),
+        "predicted_digit": drawing.predicted_digit,
+        "confidence": drawing.confidence,
+        "user_label": drawing.user_label,
+        "review_status": drawing.review_status,
+        "label": drawing.label,
+        "label_version": drawing.label_version,
+    }
 
 
 @admin.register(LabelChange)
 class LabelChangeAdmin(admin.ModelAdmin):
-    list_display = ("drawing", "old_label", "new_label", "changed_by", "created_at")
-    readonly_fields = ("drawing", "old_label", "new_label", "changed_by", "created_at")
+    list_display = ("created_at", "drawing", "kind", "changed_by", "old_label", "new_label", "old_status", "new_status")
+    list_filter = ("kind", "created_at")
+    list_select_related = ("changed_by",)
+    readonly_fields = list_display
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False  # the audit trail is append-only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
