@@ -1,0 +1,95 @@
+"""The review queue in the admin: order, filters, bulk actions, the keyboard page's endpoints,
+and who may do what (Reviewers review; they cannot launch training or promote)."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from recognizer.models import Drawing, LabelChange, TrainingJob
+from recognizer.services.drawings import drawing_create_with_prediction, drawing_label_set
+from tests.canvases import seven_png
+
+CHANGELIST = reverse("admin:recognizer_drawing_changelist")
+
+
+@pytest.fixture
+def reviewer_client(client, django_user_model):
+    reviewer = django_user_model.objects.create_user("rita", password="x-long-password-7", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def drawings():
+    return [drawing_create_with_prediction(image=seven_png())[0] for _ in range(3)]
+
+
+@pytest.mark.django_db
+def test_queue_lists_drawings_with_thumbnails_user_said_wrong_first(reviewer_client, drawings, user):
+    drawing_label_set(drawing=drawings[2], label=1, changed_by=user)
+    page = reviewer_client.get(CHANGELIST)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.index(f"/drawings/{drawings[2].pk}/image.png") < html.index(f"/drawings/{drawings[0].pk}/image.png")
+    assert f"/drawings/{drawings[0].pk}/input.png" in html and "Review with the keyboard" in html
+    filtered = reviewer_client.get(CHANGELIST + "?user_says=wrong").content.decode()
+    assert str(drawings[2].pk) in filtered and str(drawings[0].pk) not in filtered
+    for query in ("?review_status=unreviewed", "?predicted_digit=7", "?owner=anonymous", "?model_version=1"):
+        assert reviewer_client.get(CHANGELIST + query).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action, status, label", [("confirm_predictions", "confirmed", 7),
+                                                   ("label_as_3", "relabeled", 3), ("reject_as_junk", "rejected", None)])
+def test_bulk_actions(reviewer_client, drawings, action, status, label):
+    response = reviewer_client.post(CHANGELIST, {"action": action, "_selected_action": [d.pk for d in drawings[:2]]})
+    assert response.status_code == 302
+    assert list(Drawing.objects.filter(pk__in=[d.pk for d in drawings[:2]]).values_list("review_status", "label")) == \
+        [(status, label)] * 2
+    assert Drawing.objects.get(pk=drawings[2].pk).review_status == "unreviewed"
+    assert LabelChange.objects.filter(kind="review", changed_by__username="rita").count() == 2
+
+
+@pytest.mark.django_db
+def test_keyboard_review_endpoints(reviewer_client, drawings):
+    assert reviewer_client.get(reverse("admin:recognizer_drawing_review")).status_code == 200
+    nxt = reviewer_client.get(reverse("admin:recognizer_drawing_review_next")).json()
+    assert nxt["remaining"] == 3
+    first = nxt["drawing"]
+    url = reverse("admin:recognizer_drawing_review_decide", args=[first["id"]])
+    decided = reviewer_client.post(url, {"label": 2, "expected_version": first["label_version"]},
+                                   content_type="application/json").json()["drawing"]
+    assert (decided["review_status"], decided["label"]) == ("relabeled", 2)
+    stale = reviewer_client.post(url, {"label": 5, "expected_version": first["label_version"]},
+                                 content_type="application/json")
+    assert stale.status_code == 409 and "changed this drawing meanwhile" in stale.json()["error"]
+    undo = reviewer_client.post(url, {"unreview": True, "expected_version": decided["label_version"]},
+                                content_type="application/json")
+    assert undo.json()["drawing"]["review_status"] == "unreviewed"
+    bad = reviewer_client.post(url, {"label": 12}, content_type="application/json")
+    assert bad.status_code == 400
+    skipping = reviewer_client.get(reverse("admin:recognizer_drawing_review_next") + f"?skip={first['id']}").json()
+    assert skipping["drawing"]["id"] != first["id"]
+
+
+@pytest.mark.django_db
+def test_reviewers_cannot_launch_training_or_promote(reviewer_client):
+    assert reviewer_client.get(reverse("admin:recognizer_trainingjob_launch")).status_code == 403
+    assert reviewer_client.post(reverse("admin:recognizer_modelversion_rollback")).status_code == 403
+    assert not TrainingJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_staff_without_review_permission_cannot_review(client, django_user_model, drawings):
+    from django.contrib.auth.models import Permission
+
+    staff = django_user_model.objects.create_user("viewer", password="x-long-password-8", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_drawing"))
+    client.force_login(staff)
+    assert client.get(CHANGELIST).status_code == 200
+    assert client.get(reverse("admin:recognizer_drawing_review")).status_code == 403
+    url = reverse("admin:recognizer_drawing_review_decide", args=[drawings[0].pk])
+    assert client.post(url, {"label": 1}, content_type="application/json").status_code == 403
+    client.post(CHANGELIST, {"action": "reject_as_junk", "_selected_action": [drawings[0].pk]})
+    assert Drawing.objects.get(pk=drawings[0].pk).review_status == "unreviewed"
