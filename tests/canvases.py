@@ -46,3 +46,23 @@ def seven_png(**kwargs) -> bytes:
 
 def one_png(**kwargs) -> bytes:
     return strokes_png([[(140, 40), (140, 240)]], **kwargs)
+
+
+# Digits as polylines on a 280x280 canvas, anchored at (x0, y0).
+DIGIT_STROKES = {
+    1: lambda x0, y0: [[(x0 + 70, y0), (x0 + 70, y0 + 200)]],
+    2: lambda x0, y0: [[(x0, y0 + 40), (x0 + 60, y0), (x0 + 130, y0 + 40), (x0 + 20, y0 + 200), (x0 + 150, y0 + 200)]],
+    4: lambda x0, y0: [[(x0 + 110, y0 + 200), (x0 + 110, y0), (x0, y0 + 130), (x0 + 150, y0 + 130)]],
+    7: lambda x0, y0: [[(x0, y0), (x0 + 160, y0), (x0 + 60, y0 + 200)]],
+}
+
+
+def steeply_slanted_png(digit: int, rng: np.random.Generator) -> bytes:
+    """A style MNIST handles badly: a digit drawn rotated by 45-60 degrees either way."""
+    image = Image.new("L", (280, 280), 255)
+    draw = ImageDraw.Draw(image)
+    for points in DIGIT_STROKES[digit](rng.uniform(50, 80), rng.uniform(40, 60)):
+        jittered = [(x + rng.normal(0, 6), y + rng.normal(0, 6)) for x, y in points]
+        draw.line(jittered, fill=0, width=int(rng.uniform(16, 24)), joint="curve")
+    image = image.rotate(rng.choice([-1, 1]) * rng.uniform(45, 60), fillcolor=255)
+    return png_bytes(image)
