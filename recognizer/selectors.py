@@ -4,7 +4,8 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from recognizer.models import Drawing, ModelVersion, ModelVersionChange, Prediction
 
@@ -126,3 +127,24 @@ def drawing_list_for_review() -> QuerySet[Drawing]:
         Q(user_label__isnull=False) & ~Q(user_label=F("predicted_digit")), output_field=BooleanField()
     )
     return Drawing.objects.annotate(said_wrong=said_wrong).order_by("-said_wrong", "confidence", "created_at")
+
+
+def review_accuracy_by_version() -> list[dict]:
+    """For each model version: how many reviewed drawings it predicted, and how many right."""
+    return list(
+        Prediction.objects.filter(drawing__review_status__in=Drawing.TRAINABLE)
+        .values("model_version__name")
+        .annotate(total=Count("id"), right=Count("id", filter=Q(digit=F("drawing__label"))))
+        .order_by("model_version__created_at")
+    )
+
+
+def review_accuracy_by_day() -> list[dict]:
+    """Per day of drawing: reviewed drawings and how many the model got right at the time."""
+    return list(
+        Drawing.objects.filter(review_status__in=Drawing.TRAINABLE)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(total=Count("id"), right=Count("id", filter=Q(predicted_digit=F("label"))))
+        .order_by("day")
+    )

@@ -93,3 +93,24 @@ def test_staff_without_review_permission_cannot_review(client, django_user_model
     assert client.post(url, {"label": 1}, content_type="application/json").status_code == 403
     client.post(CHANGELIST, {"action": "reject_as_junk", "_selected_action": [drawings[0].pk]})
     assert Drawing.objects.get(pk=drawings[0].pk).review_status == "unreviewed"
+
+
+@pytest.mark.django_db
+def test_stats_page_and_download(reviewer_client, drawings):
+    from recognizer.services.drawings import drawing_review
+
+    rita = reviewer_client.get("/admin/").wsgi_request.user
+    drawing_review(drawing=drawings[0], reviewed_by=rita, label=7)
+    drawing_review(drawing=drawings[1], reviewed_by=rita, label=1)
+    page = reviewer_client.get(reverse("admin:recognizer_drawing_stats"))
+    assert page.status_code == 200
+    assert page.context["live"]["count"] == 2 and page.context["live"]["accuracy"] == 0.5
+    assert page.context["by_version"][0]["total"] == 2 and 'class="confusion"' in page.content.decode()
+    response = reviewer_client.post(CHANGELIST, {"action": "download_reviewed", "_selected_action": [d.pk for d in drawings]})
+    assert response["Content-Disposition"] == 'attachment; filename="digitsite-reviewed-2.npz"'
+    import io
+
+    import numpy as np
+
+    with np.load(io.BytesIO(response.content)) as data:
+        assert sorted(data["labels"].tolist()) == [1, 7] and data["images"].shape == (2, 28, 28)
