@@ -104,7 +104,6 @@ class DrawingAdmin(admin.ModelAdmin):
     list_filter = ("review_status", UserSaidWrongFilter, "predicted_digit", "label", ModelVersionFilter,
                    "created_at", OwnerFilter, "source")
     search_fields = ("owner__username", "=id")
-    ordering = ("-said_wrong", "confidence", "created_at")
     list_per_page = 50
     readonly_fields = ("id", "thumbnail", "model_input", "predicted", "owner", "session_key", "source",
                        "canvas_width", "canvas_height", "user_label", "user_labeled_at", "review_status", "label",
@@ -117,6 +116,10 @@ class DrawingAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return drawing_list_for_review().select_related("owner").defer("image_png", "pixels")
+
+    def get_ordering(self, request):
+        # The review-queue order sorts on an annotation, which the `ordering` attribute cannot name.
+        return ["-said_wrong", "confidence", "created_at"]
 
     def has_add_permission(self, request):
         return False  # drawings come from users' canvases
