@@ -24,7 +24,12 @@ from ml.preprocess import PreprocessError, array_to_png
 from recognizer.errors import error_message, error_status
 from recognizer.models import Drawing
 from recognizer.selectors import drawing_get_for_visitor, drawing_list_for_visitor
-from recognizer.services.drawings import IdempotencyKeyReused, drawing_create_with_prediction, drawing_label_set
+from recognizer.services.drawings import (
+    IdempotencyKeyReused,
+    drawing_create_with_prediction,
+    drawing_label_set,
+    prediction_preview,
+)
 from recognizer.services.predictors import ModelUnavailable
 
 api = NinjaAPI(title="Digitsite API", version="1.0", urls_namespace="api", description=__doc__)
@@ -61,6 +66,14 @@ class ErrorOut(Schema):
 class PredictionIn(Schema):
     image: str = Field(..., description="the canvas as a PNG data URL: data:image/png;base64,...")
     idempotency_key: uuid.UUID | None = Field(None, description="a fresh UUID per drawing; retries reuse it")
+    preview: bool = Field(False, description="a live guess while the pen is still down: answered, not stored")
+
+
+class PreviewOut(Schema):
+    digit: int
+    confidence: float
+    probabilities: list[float]
+    model_version: str
 
 
 class LabelIn(Schema):
@@ -120,10 +133,15 @@ def _visible_drawing(request, drawing_id) -> Drawing:
 @api.post(
     "/predictions",
     auth=visitor,
-    response={200: DrawingOut, 201: DrawingOut, 400: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 503: ErrorOut},
-    summary="Predict the digit in a canvas drawing (and store it)",
+    response={200: DrawingOut | PreviewOut, 201: DrawingOut, 400: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut,
+              503: ErrorOut},
+    summary="Predict the digit in a canvas drawing (and store it, unless it is a preview)",
 )
 def prediction_create(request, payload: PredictionIn):
+    if payload.preview:
+        result, version = prediction_preview(image=payload.image)
+        return Status(200, {"digit": result.digit, "confidence": result.confidence,
+                            "probabilities": list(result.probabilities), "model_version": version.name})
     session_key = request.auth.session_key
     if request.auth.is_browser and not session_key:
         # An anonymous browser's drawings belong to its session: start one (and send its cookie).

@@ -15,6 +15,14 @@ class IdempotencyKeyReused(Exception):
     """The idempotency key belongs to someone else's drawing."""
 
 
+def prediction_preview(*, image: str | bytes):
+    """A live guess while the user is still drawing: the same preprocessing and model, nothing
+    stored (the finished drawing is stored when the pen lifts). Returns (prediction, version)."""
+    canvas = decode_canvas(image, max_bytes=settings.MAX_IMAGE_BYTES, max_side=settings.MAX_IMAGE_SIDE)
+    version, predictor = predictor_get_serving()
+    return predictor.predict(ink_to_array(canvas.ink)), version
+
+
 def drawing_create_with_prediction(
     *,
     image: str | bytes,

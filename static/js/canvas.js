@@ -1,6 +1,8 @@
 // The drawing pad: Pointer Events (mouse, finger, pen), strokes kept as point lists so Undo can
-// redraw; each finished stroke asks the API for a prediction. A response older than the newest
-// request is dropped, so a slow answer never overwrites a newer one.
+// redraw. While the pen moves, a debounced live guess (a preview: not stored) updates the answer;
+// when it lifts, the drawing is sent for good and stored. Every request carries a sequence
+// number and an answer older than the newest request is dropped, so a slow answer never
+// overwrites a newer one.
 (function () {
   "use strict";
   const config = window.DIGITSITE;
@@ -17,6 +19,8 @@
   let current = null;
   let requestSeq = 0;   // id of the newest prediction request
   let drawingId = null; // the stored drawing the shown answer belongs to
+  let liveTimer = null;
+  const LIVE_DEBOUNCE_MS = 150;
 
   function cssSize() {
     const rect = pad.getBoundingClientRect();
@@ -91,14 +95,17 @@
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
     (events.length ? events : [event]).forEach((e) => current.push(point(e)));
     redraw(ctx, cssSize());
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(predictLive, LIVE_DEBOUNCE_MS);
   });
   function endStroke(event) {
     if (!current) return;
     event.preventDefault();
+    clearTimeout(liveTimer);
     strokes.push(current);
     current = null;
     redraw(ctx, cssSize());
-    predict();
+    predict(performance.now());
   }
   pad.addEventListener("pointerup", endStroke);
   pad.addEventListener("pointercancel", endStroke);
@@ -137,13 +144,28 @@
     return data;
   }
 
-  async function predict() {
+  async function predictLive() {
+    if (!current || current.length < 3) return;
     const seq = ++requestSeq;
-    statusOut.textContent = "Thinking…";
+    try {
+      const data = await send(config.predictUrl, "POST", { image: exportPng(), preview: true });
+      if (seq !== requestSeq) return; // the pen has moved on (or lifted) since
+      showResult(data);
+    } catch (error) { /* a live guess may fail (e.g. a dot): the pen-up answer will tell */ }
+  }
+
+  async function predict(penUpAt) {
+    const seq = ++requestSeq;
     try {
       const data = await send(config.predictUrl, "POST", { image: exportPng(), idempotency_key: newKey() });
       if (seq !== requestSeq) return; // a newer drawing has been sent since
       showResult(data);
+      if (penUpAt !== undefined) {
+        const ms = Math.round(performance.now() - penUpAt);
+        pad.dataset.answerMs = String(ms);
+        statusOut.textContent = "";
+        document.getElementById("answer-time").textContent = "answered in " + ms + " ms";
+      }
     } catch (error) {
       if (seq !== requestSeq) return;
       showEmpty();
@@ -152,7 +174,7 @@
   }
 
   function showResult(data) {
-    drawingId = data.id;
+    drawingId = data.id || null; // a live preview has no stored drawing yet
     digitOut.textContent = String(data.digit);
     confidenceOut.textContent = Math.round(data.confidence * 100) + "% sure";
     statusOut.textContent = "";
@@ -162,15 +184,18 @@
       bars[d].querySelector(".bar-value").textContent = percent + "%";
       bars[d].classList.toggle("top", d === data.digit);
     });
-    preview.src = data.input_image;
-    preview.hidden = false;
-    correction.disabled = false;
+    if (data.input_image) {
+      preview.src = data.input_image;
+      preview.hidden = false;
+    }
+    correction.disabled = !drawingId;
     correction.querySelectorAll("button").forEach((b) => b.classList.toggle("chosen", Number(b.dataset.label) === data.user_label));
   }
 
   function showEmpty() {
     requestSeq++;
     drawingId = null;
+    document.getElementById("answer-time").textContent = "";
     digitOut.textContent = "?";
     confidenceOut.textContent = "";
     statusOut.textContent = "";
