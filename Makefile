@@ -35,9 +35,14 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
-system-deps:
-	@test -x /usr/bin/chromium || scripts/install-chromium.sh
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser),
+# and the test pages' assets from the npm registry (jQuery for the original client, axe-core).
+system-deps: node_modules/.package-lock.json
+	@test -x /usr/bin/chromium || scripts/install-system-packages.sh chromium
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || scripts/install-system-packages.sh nodejs npm
+	npm ci --no-audit --no-fund
 
 migrate: setup
 	$(PY) manage.py migrate --noinput

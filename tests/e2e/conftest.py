@@ -29,9 +29,22 @@ def browser():
         browser.close()
 
 
+NODE_MODULES = Path(__file__).resolve().parent.parent.parent / "node_modules"
+
+
 @pytest.fixture
 def desktop_page(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A 390x844 touch phone at devicePixelRatio 3, like an iPhone 12-15."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3, has_touch=True,
+                                  is_mobile=True, base_url=live_server.url)
     page = context.new_page()
     yield page
     context.close()
