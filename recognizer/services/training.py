@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -281,9 +281,12 @@ class _Heartbeat:
     def _run(self) -> None:
         try:
             while not self.stopped.wait(self.every):
-                TrainingJob.objects.filter(pk=self.job_id, status=TrainingJob.Status.RUNNING).update(
-                    heartbeat_at=timezone.now()
-                )
+                try:
+                    TrainingJob.objects.filter(pk=self.job_id, status=TrainingJob.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError as exc:  # a busy or briefly unreachable database: try again next beat
+                    logger.warning("training job %s: heartbeat not recorded: %s", self.job_id, exc)
         finally:
             connection.close()
 
