@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "recognizer.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,6 +156,21 @@ MAX_IMAGE_SIDE = envint("MAX_IMAGE_SIDE", "2000")
 # Request bodies carry a base64 PNG (4/3 of its size) plus JSON or form framing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
 DRAWINGS_PER_PAGE = envint("DRAWINGS_PER_PAGE", "24")
+
+# Rate limits per client IP and per signed-in user ("N/s", "N/m" or "N/h").
+RATE_LIMITS = {
+    "predict": env("RATE_LIMIT_PREDICT", "120/m"),  # stored predictions (one per finished drawing)
+    "preview": env("RATE_LIMIT_PREVIEW", "600/m"),  # live guesses while drawing
+    "guess": env("RATE_LIMIT_GUESS", "60/m"),  # the original client's /guess
+    "signup": env("RATE_LIMIT_SIGNUP", "10/h"),
+    "login": env("RATE_LIMIT_LOGIN", "20/m"),
+}
+TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", "0")
+# The cache holds rate-limit counters: per process by default, shared when CACHE_URL names a Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}
+    if env("CACHE_URL") else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 LOGGING = {
     "version": 1,

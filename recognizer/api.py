@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import EmptyPage, Paginator
+from django.db import DatabaseError
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, NinjaAPI, Schema, Status
@@ -22,7 +23,9 @@ from ninja.utils import check_csrf
 
 from ml.preprocess import PreprocessError, array_to_png
 from recognizer.errors import error_message, error_status
+from recognizer.middleware import database_unavailable
 from recognizer.models import Drawing
+from recognizer.ratelimit import retry_after, too_many
 from recognizer.selectors import drawing_get_for_visitor, drawing_list_for_visitor
 from recognizer.services.drawings import (
     IdempotencyKeyReused,
@@ -134,12 +137,16 @@ def _visible_drawing(request, drawing_id) -> Drawing:
     "/predictions",
     auth=visitor,
     response={200: DrawingOut | PreviewOut, 201: DrawingOut, 400: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut,
-              503: ErrorOut},
+              429: ErrorOut, 503: ErrorOut},
     summary="Predict the digit in a canvas drawing (and store it, unless it is a preview)",
 )
 def prediction_create(request, payload: PredictionIn):
+    wait = retry_after(request, "preview" if payload.preview else "predict")
+    if wait is not None:
+        return too_many(wait)
     if payload.preview:
         result, version = prediction_preview(image=payload.image)
+        request.model_version = version.name
         return Status(200, {"digit": result.digit, "confidence": result.confidence,
                             "probabilities": list(result.probabilities), "model_version": version.name})
     session_key = request.auth.session_key
@@ -154,7 +161,9 @@ def prediction_create(request, payload: PredictionIn):
         session_key=session_key,
         idempotency_key=payload.idempotency_key,
     )
-    return Status(201 if created else 200, drawing_out(drawing, with_input=True))
+    body = drawing_out(drawing, with_input=True)
+    request.model_version = body["model_version"]
+    return Status(201 if created else 200, body)
 
 
 @api.get("/drawings", auth=visitor, response=DrawingPageOut, summary="Your drawings, newest first")
@@ -205,6 +214,11 @@ def prediction_error(request, exc):
 @api.exception_handler(RequestDataTooBig)
 def request_too_big(request, exc):
     return _error(request, "request body too large", 413)
+
+
+@api.exception_handler(DatabaseError)
+def database_error(request, exc):
+    return database_unavailable(request)
 
 
 @api.exception_handler(HttpError)

@@ -8,5 +8,7 @@ urlpatterns = [
     path("drawings/<uuid:drawing_id>/image.png", views.drawing_image, name="drawing-image"),
     path("drawings/<uuid:drawing_id>/input.png", views.drawing_input_image, name="drawing-input-image"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", views.RateLimitedLoginView.as_view(), name="login"),
     path("guess", views.guess, name="guess"),
+    path("healthz", views.healthz, name="healthz"),
 ]

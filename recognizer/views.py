@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -13,12 +14,14 @@ from django.views.decorators.http import require_GET
 from ml.preprocess import PreprocessError, array_to_png
 from recognizer.errors import error_message, error_status
 from recognizer.models import Drawing
+from recognizer.ratelimit import rate_limited, retry_after
 from recognizer.selectors import (
     drawing_get_for_visitor,
     drawing_list_for_visitor,
     drawing_stats_for_visitor,
     model_version_get_active,
 )
+from recognizer.health import health_database, health_model, health_redis
 from recognizer.services.drawings import drawing_create_with_prediction
 from recognizer.services.predictors import ModelUnavailable
 
@@ -76,14 +79,38 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("canvas")
     form = UserCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        return redirect("canvas")
+    if request.method == "POST":
+        wait = retry_after(request, "signup")
+        if wait is not None:
+            form.is_valid()  # bind, so the page shows what was typed
+            form.add_error(None, f"Too many sign-ups from here: try again in {wait // 60 + 1} minutes.")
+            response = render(request, "registration/signup.html", {"form": form}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        if form.is_valid():
+            user = form.save()
+            login(request, user)
+            return redirect("canvas")
     return render(request, "registration/signup.html", {"form": form})
 
 
+class RateLimitedLoginView(LoginView):
+    """Django's login, with attempts limited per IP (and per user) to slow password guessing."""
+
+    def post(self, request, *args, **kwargs):
+        wait = retry_after(request, "login")
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        form = self.get_form()
+        form.is_valid()
+        form.add_error(None, f"Too many log-in attempts: try again in {wait} seconds.")
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
+
 @csrf_exempt  # the original client posts a plain form without a token; it stores nothing tied to anyone
+@rate_limited("guess")
 def guess(request: HttpRequest) -> JsonResponse:
     """The original Flask app's endpoint: form field imgURL (PNG data URL) -> {"message": digit}."""
     if request.method != "POST":
@@ -100,4 +127,19 @@ def guess(request: HttpRequest) -> JsonResponse:
         drawing, _ = drawing_create_with_prediction(image=image, source=Drawing.Source.GUESS)
     except (PreprocessError, ModelUnavailable) as exc:
         return JsonResponse({"error": error_message(exc)}, status=error_status(exc))
-    return JsonResponse({"message": drawing.prediction.digit})
+    prediction = drawing.prediction
+    request.model_version = prediction.model_version.name
+    return JsonResponse({"message": prediction.digit})
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database, Redis and the model. 503 when predictions cannot be served (database or model
+    down); 200 "degraded" when they can but something is wrong (Redis down: no training jobs;
+    the active model refused and an older one still serving)."""
+    checks = {"database": health_database(), "redis": health_redis(), "model": health_model()}
+    serving = checks["database"]["ok"] and checks["model"]["ok"]
+    status = "ok" if all(check["ok"] and not check.get("warning") for check in checks.values()) else (
+        "degraded" if serving else "down")
+    request.model_version = checks["model"].get("serving")
+    return JsonResponse({"status": status, "checks": checks}, status=200 if serving else 503)

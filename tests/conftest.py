@@ -31,3 +31,11 @@ def sent_tasks(monkeypatch):
 
     monkeypatch.setattr("recognizer.tasks.training_job_run.apply_async", lambda args: calls.append(args) or Result())
     return calls
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
