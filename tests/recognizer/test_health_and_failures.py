@@ -1,0 +1,146 @@
+"""/healthz, and failures that must not become 500s: Redis down, model refused, database down."""
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from recognizer.services.model_versions import model_version_register
+from recognizer.services.predictors import predictor_forget
+from tests.canvases import data_url, seven_png
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def predict(client):
+    return client.post("/api/predictions", {"image": data_url(seven_png())}, content_type="application/json")
+
+
+@pytest.fixture(autouse=True)
+def fresh_process():
+    predictor_forget()
+    yield
+    predictor_forget()
+
+
+@pytest.mark.django_db
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["checks"]["model"]["serving"] == "digitsite-v1"
+    assert body["checks"]["database"]["ok"] and body["checks"]["redis"]["ok"]
+
+
+@pytest.mark.django_db
+def test_redis_down_predictions_still_work_and_healthz_says_degraded(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    assert predict(client).status_code == 201
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["status"] == "degraded"
+    assert "training jobs cannot be queued" in response.json()["checks"]["redis"]["error"]
+
+
+@pytest.mark.django_db
+def test_corrupt_active_model_is_refused_reported_and_the_previous_keeps_serving(client, settings, tmp_path):
+    settings.MODEL_DIR = tmp_path
+    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "digitsite-v1")
+    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "broken")
+    metadata = json.loads((tmp_path / "broken" / "metadata.json").read_text())
+    (tmp_path / "broken" / "metadata.json").write_text(json.dumps({**metadata, "name": "broken"}))
+    assert predict(client).json()["model_version"] == "digitsite-v1"  # this process now serves v1
+    model_version_register(artifact_dir=tmp_path / "broken", activate=True)
+    (tmp_path / "broken" / "model.tflite").write_bytes(b"corrupt")
+    assert predict(client).json()["model_version"] == "digitsite-v1"
+    body = client.get("/healthz").json()
+    assert body["status"] == "degraded" and "refused" in body["checks"]["model"]["warning"]
+
+    predictor_forget()  # a fresh process has nothing to fall back on
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["status"] == "down"
+    assert predict(client).status_code == 503
+
+
+@pytest.mark.django_db
+def test_each_request_is_logged_with_latency_and_model_version(client, caplog):
+    with caplog.at_level(logging.INFO, logger="digitsite.requests"):
+        predict(client)
+    line = json.loads([r.getMessage() for r in caplog.records if r.name == "digitsite.requests"][-1])
+    assert line["path"] == "/api/predictions" and line["status"] == 201
+    assert line["model_version"] == "digitsite-v1" and line["ms"] > 0
+
+
+@pytest.fixture
+def server_without_database(tmp_path):
+    """The real site in its own process, with its database unreachable (nothing on port 1)."""
+    port = 18000 + os.getpid() % 1000
+    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/none", "DJANGO_SETTINGS_MODULE": "digitsite.settings"}
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "digitsite.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"],
+                               cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2)
+            break
+        except urllib.error.HTTPError:  # any HTTP answer means it is up
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the server did not start")
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def fetch(url, data=None, content_type="application/json"):
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_database_down_is_a_503_not_a_traceback(server_without_database):
+    url = server_without_database
+    status, headers, body = fetch(url + "/healthz")
+    assert status == 503 and json.loads(body)["checks"]["database"]["ok"] is False
+    status, headers, body = fetch(url + "/api/predictions", json.dumps({"image": data_url(seven_png())}).encode())
+    assert status == 503 and "database is unavailable" in json.loads(body)["error"] and headers["Retry-After"]
+    status, headers, body = fetch(url + "/guess", f"imgURL={data_url(seven_png())}".replace("+", "%2B").encode(),
+                                  "application/x-www-form-urlencoded")
+    assert status == 503 and json.loads(body)["error"]
+    status, headers, body = fetch(url + "/")
+    assert status == 503 and b"Traceback" not in body and b"unavailable" in body
+
+
+def run_check_deploy(**env):
+    # Only what production would have: not the test-only DJANGO_ALLOW_ASYNC_UNSAFE the browser tests set.
+    unset = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    environment = {key: value for key, value in os.environ.items() if key not in unset}
+    return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=BASE_DIR,
+                          env={**environment, "DJANGO_SETTINGS_MODULE": "digitsite.settings", **env},
+                          capture_output=True, text=True)
+
+
+def test_production_settings_pass_check_deploy():
+    result = run_check_deploy(DEBUG="0", ALLOWED_HOSTS="digitsite.example.org",
+                              SECRET_KEY="k3y-" + "x7Qz9pL2mN4vB8cR1tY6uI0oP5aS3dF" * 2)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_check_deploy(DEBUG="0", ALLOWED_HOSTS="digitsite.example.org")
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
