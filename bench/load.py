@@ -1,0 +1,157 @@
+"""Load test: concurrent clients send a mix of good and bad requests to the site under gunicorn;
+at the end, stored drawings must equal the 201 answers and there must be no 5xx.
+
+    .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/digitsite_load \\
+        --duration 60 --concurrency 16
+
+The database must exist and be migrated (the script runs `migrate` first). Prints the counts and
+exits non-zero if anything was lost, doubled or answered 5xx. The test suite runs it briefly.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.canvases import data_url, one_png, png_bytes, seven_png  # noqa: E402
+
+
+def requests_mix(rng: random.Random):
+    """(kind, method, path, body, content_type) tuples: good drawings, retries, previews, junk."""
+    from PIL import Image
+
+    good = [data_url(seven_png()), data_url(one_png()), data_url(seven_png(ink="white", background="black"))]
+    blank = data_url(png_bytes(Image.new("RGB", (200, 200), "white")))
+    last_key = None
+    while True:
+        roll = rng.random()
+        if roll < 0.45:
+            last_key = str(uuid.uuid4())
+            yield "new", "POST", "/api/predictions", {"image": rng.choice(good), "idempotency_key": last_key}
+        elif roll < 0.55 and last_key:
+            yield "retry", "POST", "/api/predictions", {"image": good[0], "idempotency_key": last_key}
+        elif roll < 0.65:
+            yield "preview", "POST", "/api/predictions", {"image": rng.choice(good), "preview": True}
+        elif roll < 0.72:
+            yield "guess", "POST", "/guess", None
+        elif roll < 0.80:
+            yield "bad", "POST", "/api/predictions", {"image": "data:image/png;base64,bm90IGEgcG5n"}
+        elif roll < 0.86:
+            yield "bad", "POST", "/api/predictions", {"image": blank}
+        elif roll < 0.92:
+            yield "bad", "POST", "/api/predictions", "{not json"
+        else:
+            yield "bad", "PUT", "/api/predictions", {"image": good[0]}
+
+
+def client_loop(port, deadline, seed, counts, lock, guess_body):
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for kind, method, path, body in requests_mix(rng):
+        if time.monotonic() > deadline:
+            break
+        if path == "/guess":
+            payload, content_type = guess_body, "application/x-www-form-urlencoded"
+        else:
+            payload = body if isinstance(body, str) else json.dumps(body)
+            content_type = "application/json"
+        try:
+            conn.request(method, path, payload, {"Content-Type": content_type})
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            status = "connection error"
+        with lock:
+            counts[(kind, status)] += 1
+    conn.close()
+
+
+def drawing_count(env) -> int:
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c",
+                          "from recognizer.models import Drawing; print(Drawing.objects.count())"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def run(database_url: str, duration: float, concurrency: int, workers: int, port: int, migrate: bool = True) -> dict:
+    import urllib.parse
+
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "load-test-" + "x" * 50,
+           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "DJANGO_SETTINGS_MODULE": "digitsite.settings",
+           "LOG_LEVEL": "WARNING", **{f"RATE_LIMIT_{s}": "1000000/m" for s in ("PREDICT", "PREVIEW", "GUESS")}}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    if migrate:
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    before = drawing_count(env)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "digitsite.wsgi", "-b", f"127.0.0.1:{port}",
+                               "-w", str(workers), "--access-logfile", "/dev/null"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until_up(port)
+        counts, lock = Counter(), threading.Lock()
+        guess_body = urllib.parse.urlencode({"imgURL": data_url(seven_png())})
+        deadline = time.monotonic() + duration
+        threads = [threading.Thread(target=client_loop, args=(port, deadline, seed, counts, lock, guess_body))
+                   for seed in range(concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    after = drawing_count(env)
+    stored_answers = sum(n for (kind, status), n in counts.items() if status == 201 or (kind == "guess" and status == 200))
+    return {
+        "requests": sum(counts.values()),
+        "by_kind_and_status": {f"{kind} {status}": n for (kind, status), n in sorted(counts.items(), key=str)},
+        "server_errors": sum(n for (kind, status), n in counts.items() if not isinstance(status, int) or status >= 500),
+        "stored_answers": stored_answers,
+        "rows_written": after - before,
+    }
+
+
+def wait_until_up(port, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not start")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8190)
+    args = parser.parse_args()
+    result = run(args.database_url, args.duration, args.concurrency, args.workers, args.port)
+    print(json.dumps(result, indent=2))
+    ok = result["server_errors"] == 0 and result["rows_written"] == result["stored_answers"]
+    print("OK: nothing lost, nothing doubled, no 5xx" if ok else "FAILED")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

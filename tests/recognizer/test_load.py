@@ -1,0 +1,25 @@
+"""A short run of bench/load.py: 16 clients against gunicorn + PostgreSQL, good and bad requests
+mixed, retries with the same idempotency key. (The full 60 s run is in the README.)"""
+
+import pytest
+from django.db import connection
+
+from tests.workers import needs_postgresql
+
+pytestmark = [pytest.mark.slow, needs_postgresql]
+
+
+def test_load_loses_nothing_doubles_nothing_and_never_answers_5xx(transactional_db):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "bench"))
+    import load
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    result = load.run(url, duration=12, concurrency=16, workers=2, port=8191, migrate=False)
+    print(result)
+    assert result["server_errors"] == 0
+    assert result["rows_written"] == result["stored_answers"] > 50
+    assert result["by_kind_and_status"].get("retry 200", 0) > 0  # retries answered, not stored again
