@@ -1,4 +1,4 @@
-"""Request log lines and the database-down answer, for every request."""
+"""Request log lines, the database-down answer, and JSON-only errors for the API."""
 
 import json
 import logging
@@ -49,3 +49,25 @@ class RequestLogMiddleware:
             logger.error("database error on %s %s: %s", request.method, request.path, exception)
             return database_unavailable(request)
         return None
+
+
+class ApiJsonMiddleware:
+    """The API speaks JSON only: writes must send it (else 415), and every error it answers is
+    JSON with a message, including the 404s and 405s that come from URL routing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if request.method in ("POST", "PUT", "PATCH") and request.content_type != "application/json":
+            return JsonResponse({"error": "send JSON, with Content-Type: application/json"}, status=415)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith("application/json"):
+            reason = "method not allowed" if response.status_code == 405 else response.reason_phrase.lower()
+            replacement = JsonResponse({"error": reason}, status=response.status_code)
+            if response.has_header("Allow"):
+                replacement["Allow"] = response["Allow"]
+            return replacement
+        return response

@@ -139,3 +139,24 @@ def test_label_correction_is_stored_and_audited(alice_client, user):
         response = alice_client.patch(f"/api/drawings/{drawing_id}", bad, content_type="application/json")
         assert response.status_code == 422 and "error" in response.json()
     assert Drawing.objects.get().user_label == 7 and LabelChange.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+def test_writes_must_be_json(client, content_type):
+    import json
+
+    response = client.post(URL, json.dumps({"image": data_url(seven_png())}), content_type=content_type)
+    assert response.status_code == 415 and "application/json" in response.json()["error"]
+    assert not Drawing.objects.exists()
+
+
+@pytest.mark.django_db
+def test_routing_errors_are_json_too(client):
+    response = client.generic("DELETE", URL)
+    assert response.status_code == 405 and response.json()["error"] == "method not allowed" and "POST" in response["Allow"]
+    response = client.get("/api/no-such-thing")
+    assert response.status_code == 404 and response.json()["error"]
+    for path in ("/api/drawings/not-a-uuid", "/api/drawings?page=abc"):
+        response = client.get(path)
+        assert response.status_code == 422 and response.json()["error"].startswith("invalid request")
