@@ -21,14 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     train_parser.add_argument("--name", required=True, help="artifact folder name, e.g. digitsite-v2")
     train_parser.add_argument("--output-dir", type=Path, default=Path("models"))
     train_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
-    train_parser.add_argument("--architecture")
-    train_parser.add_argument("--epochs", type=int)
-    train_parser.add_argument("--batch-size", type=int)
-    train_parser.add_argument("--learning-rate", type=float)
-    train_parser.add_argument("--seed", type=int)
-    train_parser.add_argument("--train-limit", type=int)
-    train_parser.add_argument("--validation-size", type=int)
-    train_parser.add_argument("--no-augment", dest="augment", action="store_false", default=None)
+    add_config_arguments(train_parser)
 
     evaluate_parser = commands.add_parser("evaluate", help="accuracy and confusion matrix on MNIST test")
     evaluate_parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
@@ -42,6 +35,29 @@ def main(argv: list[str] | None = None) -> int:
     return {"train": run_train, "evaluate": run_evaluate, "predict": run_predict}[args.command](args)
 
 
+def add_config_arguments(parser) -> None:
+    """The TrainConfig options, for this CLI and manage.py train alike."""
+    from ml.model import ARCHITECTURES
+
+    parser.add_argument("--architecture", choices=ARCHITECTURES)
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--train-limit", type=int)
+    parser.add_argument("--validation-size", type=int)
+    parser.add_argument("--no-augment", dest="augment", action="store_false", default=None)
+    parser.add_argument("--no-mnist", dest="use_mnist", action="store_false", default=None)
+
+
+def config_from_arguments(options: dict) -> dict:
+    """The TrainConfig fields the user set on the command line (the rest keep their defaults)."""
+    from ml.train import TrainConfig
+
+    fields = TrainConfig.__dataclass_fields__
+    return {key: value for key, value in options.items() if key in fields and value is not None}
+
+
 def _default_mnist_dir() -> Path:
     return Path(os.environ.get("MNIST_DIR") or DEFAULT_MNIST_DIR)
 
@@ -49,12 +65,7 @@ def _default_mnist_dir() -> Path:
 def run_train(args) -> int:
     from ml.train import TrainConfig, train
 
-    options = {
-        key: getattr(args, key)
-        for key in ("architecture", "epochs", "batch_size", "learning_rate", "seed", "train_limit", "validation_size", "augment")
-        if getattr(args, key) is not None
-    }
-    config = TrainConfig(**options)
+    config = TrainConfig(**config_from_arguments(vars(args)))
     print(f"training {args.name}: {json.dumps(config.to_dict())}", flush=True)
     metadata = train(config, mnist_dir=args.mnist_dir, output_dir=args.output_dir, name=args.name, progress=print_progress)
     test = metadata["metrics"]["mnist_test"]

@@ -4,11 +4,8 @@ yields a model version (not promoted)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ml.__main__ import print_progress
-from ml.model import ARCHITECTURES
+from ml.__main__ import add_config_arguments, config_from_arguments, print_progress
 from recognizer.services.training import BrokerUnavailable, training_job_create, training_job_run
-
-CONFIG_OPTIONS = ("architecture", "epochs", "batch_size", "learning_rate", "seed", "train_limit", "validation_size")
 
 
 class Command(BaseCommand):
@@ -16,19 +13,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--enqueue", action="store_true", help="queue for the Celery training workers instead")
-        parser.add_argument("--architecture", choices=ARCHITECTURES)
-        parser.add_argument("--epochs", type=int)
-        parser.add_argument("--batch-size", type=int)
-        parser.add_argument("--learning-rate", type=float)
-        parser.add_argument("--seed", type=int)
-        parser.add_argument("--train-limit", type=int)
-        parser.add_argument("--validation-size", type=int)
-        parser.add_argument("--no-augment", dest="augment", action="store_false", default=None)
-        parser.add_argument("--no-mnist", dest="use_mnist", action="store_false", default=None)
+        add_config_arguments(parser)
         parser.add_argument("--include-user-drawings", action="store_true")
 
     def handle(self, *args, **options):
-        config = {key: options[key] for key in (*CONFIG_OPTIONS, "augment", "use_mnist") if options[key] is not None}
+        config = config_from_arguments(options)
         try:
             job = training_job_create(requested_by=None, config=config, enqueue=options["enqueue"],
                                       include_user_drawings=options["include_user_drawings"])
