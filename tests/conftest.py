@@ -39,3 +39,42 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+class ModelDir:
+    """A MODEL_DIR in a temporary folder, holding the shipped model, with copies on demand."""
+
+    def __init__(self, settings, path):
+        import shutil
+
+        self.settings, self.path = settings, path
+        settings.MODEL_DIR = path
+        shutil.copytree(settings.SHIPPED_MODEL_DIR, path / settings.SHIPPED_MODEL_DIR.name)
+
+    def copy(self, name: str, accuracy: float | None = None):
+        """A copy of the shipped artifact named `name` (optionally claiming another MNIST accuracy)."""
+        import json
+        import shutil
+
+        shutil.copytree(self.settings.SHIPPED_MODEL_DIR, self.path / name)
+        metadata = json.loads((self.path / name / "metadata.json").read_text())
+        metadata["name"] = name
+        if accuracy is not None:
+            metadata["metrics"]["mnist_test"]["accuracy"] = accuracy
+        (self.path / name / "metadata.json").write_text(json.dumps(metadata))
+        return self.path / name
+
+
+@pytest.fixture
+def model_dir(settings, tmp_path):
+    return ModelDir(settings, tmp_path)
+
+
+@pytest.fixture
+def fresh_predictor():
+    """Forget the loaded model before and after, as a newly started web process would."""
+    from recognizer.services.predictors import predictor_forget
+
+    predictor_forget()
+    yield
+    predictor_forget()

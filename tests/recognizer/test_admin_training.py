@@ -1,8 +1,5 @@
 """The admin's training and registry screens: launch, live progress, cancel, retry, promote, roll back."""
 
-import json
-import shutil
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -117,14 +114,9 @@ def test_non_staff_never_reach_the_training_admin(alice_client):
 
 
 @pytest.mark.django_db
-def test_promote_and_roll_back_from_the_admin(admin_client, settings, tmp_path):
-    settings.MODEL_DIR = tmp_path
-    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "digitsite-v1")
-    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "candidate")
-    metadata = json.loads((tmp_path / "candidate" / "metadata.json").read_text())
-    (tmp_path / "candidate" / "metadata.json").write_text(json.dumps({**metadata, "name": "candidate"}))
+def test_promote_and_roll_back_from_the_admin(admin_client, model_dir):
     shipped = model_version_get_active()
-    candidate = model_version_register(artifact_dir=tmp_path / "candidate")
+    candidate = model_version_register(artifact_dir=model_dir.copy("candidate"))
 
     page = admin_client.get(reverse("admin:recognizer_modelversion_change", args=[candidate.pk])).content.decode()
     assert "Promote to serving" in page and 'class="confusion"' in page

@@ -3,7 +3,7 @@
 import json
 import logging
 import os
-import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -25,10 +25,8 @@ def predict(client):
 
 
 @pytest.fixture(autouse=True)
-def fresh_process():
-    predictor_forget()
-    yield
-    predictor_forget()
+def fresh_process(fresh_predictor):
+    pass
 
 
 @pytest.mark.django_db
@@ -50,15 +48,11 @@ def test_redis_down_predictions_still_work_and_healthz_says_degraded(client, set
 
 
 @pytest.mark.django_db
-def test_corrupt_active_model_is_refused_reported_and_the_previous_keeps_serving(client, settings, tmp_path):
-    settings.MODEL_DIR = tmp_path
-    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "digitsite-v1")
-    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "broken")
-    metadata = json.loads((tmp_path / "broken" / "metadata.json").read_text())
-    (tmp_path / "broken" / "metadata.json").write_text(json.dumps({**metadata, "name": "broken"}))
+def test_corrupt_active_model_is_refused_reported_and_the_previous_keeps_serving(client, model_dir):
+    broken = model_dir.copy("broken")
     assert predict(client).json()["model_version"] == "digitsite-v1"  # this process now serves v1
-    model_version_register(artifact_dir=tmp_path / "broken", activate=True)
-    (tmp_path / "broken" / "model.tflite").write_bytes(b"corrupt")
+    model_version_register(artifact_dir=broken, activate=True)
+    (broken / "model.tflite").write_bytes(b"corrupt")
     assert predict(client).json()["model_version"] == "digitsite-v1"
     body = client.get("/healthz").json()
     assert body["status"] == "degraded" and "refused" in body["checks"]["model"]["warning"]
@@ -78,15 +72,21 @@ def test_each_request_is_logged_with_latency_and_model_version(client, caplog):
     assert line["model_version"] == "digitsite-v1" and line["ms"] > 0
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
 def server_without_database(tmp_path):
     """The real site in its own process, with its database unreachable (nothing on port 1)."""
-    port = 18000 + os.getpid() % 1000
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/none", "DJANGO_SETTINGS_MODULE": "digitsite.settings"}
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "digitsite.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1"],
                                cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while True:
         try:
             urllib.request.urlopen(url + "/healthz", timeout=2)

@@ -4,6 +4,7 @@ mixed, retries with the same idempotency key. (The full 60 s run is in the READM
 import pytest
 from django.db import connection
 
+from tests.recognizer.test_health_and_failures import free_port
 from tests.workers import needs_postgresql
 
 pytestmark = [pytest.mark.slow, needs_postgresql]
@@ -18,7 +19,7 @@ def test_load_loses_nothing_doubles_nothing_and_never_answers_5xx(transactional_
 
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    result = load.run(url, duration=12, concurrency=16, workers=2, port=8191, migrate=False)
+    result = load.run(url, duration=12, concurrency=16, workers=2, port=free_port(), migrate=False)
     print(result)
     assert result["server_errors"] == 0
     assert result["rows_written"] == result["stored_answers"] > 50

@@ -1,14 +1,10 @@
 """The site serves the active model version and records it on every prediction."""
 
-import json
-import shutil
-
 import pytest
 
 from recognizer.models import Drawing, ModelVersion, Prediction
 from recognizer.selectors import model_version_get_active
 from recognizer.services.model_versions import model_version_promote, model_version_register
-from recognizer.services.predictors import predictor_forget
 from tests.canvases import data_url, seven_png
 
 
@@ -17,14 +13,14 @@ def predict(client):
 
 
 @pytest.fixture
-def model_dir(settings, tmp_path):
-    """A MODEL_DIR holding a copy of the shipped model and a second version built from it."""
-    settings.MODEL_DIR = tmp_path
-    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "digitsite-v1")
-    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "second")
-    metadata = json.loads((tmp_path / "second" / "metadata.json").read_text())
-    (tmp_path / "second" / "metadata.json").write_text(json.dumps({**metadata, "name": "second"}))
-    return tmp_path
+def second_dir(model_dir):
+    """MODEL_DIR holds the shipped model and "second", a copy of it under another name."""
+    return model_dir.copy("second")
+
+
+@pytest.fixture(autouse=True)
+def fresh_process(fresh_predictor):
+    pass
 
 
 @pytest.mark.django_db
@@ -36,9 +32,9 @@ def test_shipped_model_is_registered_and_active_after_migrate():
 
 
 @pytest.mark.django_db
-def test_activating_a_version_switches_serving_without_restart(client, model_dir):
+def test_activating_a_version_switches_serving_without_restart(client, second_dir):
     assert predict(client).json()["model_version"] == "digitsite-v1"
-    second = model_version_register(artifact_dir=model_dir / "second")
+    second = model_version_register(artifact_dir=second_dir)
     model_version_promote(version=second, by=None)
     response = predict(client)
     assert response.status_code == 201 and response.json()["model_version"] == "second"
@@ -46,17 +42,10 @@ def test_activating_a_version_switches_serving_without_restart(client, model_dir
     assert list(ModelVersion.objects.filter(is_active=True)) == [second]
 
 
-@pytest.fixture(autouse=True)
-def fresh_process():
-    predictor_forget()
-    yield
-    predictor_forget()
-
-
 @pytest.mark.django_db
-def test_corrupt_artifact_is_refused_with_503_and_nothing_stored(client, model_dir):
-    second = model_version_register(artifact_dir=model_dir / "second", activate=True)
-    (model_dir / "second" / "model.tflite").write_bytes(b"not a model")
+def test_corrupt_artifact_is_refused_with_503_and_nothing_stored(client, second_dir):
+    second = model_version_register(artifact_dir=second_dir, activate=True)
+    (second_dir / "model.tflite").write_bytes(b"not a model")
     response = predict(client)
     assert response.status_code == 503 and "cannot be loaded" in response.json()["error"]
     assert not Drawing.objects.exists()
@@ -64,10 +53,10 @@ def test_corrupt_artifact_is_refused_with_503_and_nothing_stored(client, model_d
 
 
 @pytest.mark.django_db
-def test_corrupt_new_version_leaves_the_previous_one_serving(client, model_dir):
+def test_corrupt_new_version_leaves_the_previous_one_serving(client, second_dir):
     assert predict(client).json()["model_version"] == "digitsite-v1"
-    second = model_version_register(artifact_dir=model_dir / "second", activate=True)
-    (model_dir / "second" / "model.tflite").unlink()
+    second = model_version_register(artifact_dir=second_dir, activate=True)
+    (second_dir / "model.tflite").unlink()
     response = predict(client)
     assert response.status_code == 201 and response.json()["model_version"] == "digitsite-v1"
     assert not Prediction.objects.filter(model_version=second).exists()
@@ -84,9 +73,9 @@ def test_no_active_model_is_a_503(client):
 
 
 @pytest.mark.django_db
-def test_at_most_one_version_is_active(model_dir):
+def test_at_most_one_version_is_active(second_dir):
     from django.db import IntegrityError, transaction
 
-    second = model_version_register(artifact_dir=model_dir / "second")
+    second = model_version_register(artifact_dir=second_dir)
     with pytest.raises(IntegrityError), transaction.atomic():
         ModelVersion.objects.filter(pk=second.pk).update(is_active=True)

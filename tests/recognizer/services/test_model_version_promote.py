@@ -1,8 +1,5 @@
 """Promotion gate, forced promotion, rollback, and the audit log."""
 
-import json
-import shutil
-
 import pytest
 
 from recognizer.models import ModelVersion, ModelVersionChange
@@ -16,20 +13,9 @@ from recognizer.services.model_versions import (
 
 
 @pytest.fixture
-def candidate_factory(settings, tmp_path):
+def candidate_factory(model_dir):
     """Copies of the shipped artifact registered as candidates with a chosen MNIST accuracy."""
-    settings.MODEL_DIR = tmp_path
-    shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / "digitsite-v1")
-
-    def make(name, accuracy):
-        shutil.copytree(settings.SHIPPED_MODEL_DIR, tmp_path / name)
-        metadata = json.loads((tmp_path / name / "metadata.json").read_text())
-        metadata["name"] = name
-        metadata["metrics"]["mnist_test"]["accuracy"] = accuracy
-        (tmp_path / name / "metadata.json").write_text(json.dumps(metadata))
-        return model_version_register(artifact_dir=tmp_path / name)
-
-    return make
+    return lambda name, accuracy: model_version_register(artifact_dir=model_dir.copy(name, accuracy))
 
 
 @pytest.mark.django_db
