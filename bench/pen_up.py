@@ -1,0 +1,72 @@
+"""Pen up -> answer on screen, in real Chromium against the site under gunicorn (the production way).
+
+    .venv/bin/python bench/pen_up.py [--strokes 20] [--workers 2]
+
+Migrates a throwaway SQLite database under var/, starts gunicorn with DEBUG off, draws a 7 with
+the mouse `--strokes` times and prints the p50/p95/max of the time the page itself measures from
+pointerup to the answer being rendered (the "answered in N ms" it shows).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load import wait_until_up  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--strokes", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8192)
+    args = parser.parse_args()
+
+    database = Path(tempfile.mkdtemp(dir=ROOT / "var")) / "pen-up.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 50,
+           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING",
+           "DJANGO_SETTINGS_MODULE": "digitsite.settings"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "digitsite.wsgi", "-b", f"127.0.0.1:{args.port}",
+                               "-w", str(args.workers)], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(args.port)
+        from playwright.sync_api import expect, sync_playwright
+
+        times = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"http://127.0.0.1:{args.port}/")
+            box = page.locator("#pad").bounding_box()
+            x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+            for _ in range(args.strokes):
+                page.mouse.move(x + 0.25 * w, y + 0.2 * h)
+                page.mouse.down()
+                page.mouse.move(x + 0.75 * w, y + 0.2 * h, steps=8)
+                page.mouse.move(x + 0.42 * w, y + 0.85 * h, steps=8)
+                page.wait_for_timeout(300)  # let the live guess settle, as a person pausing would
+                page.mouse.up()
+                expect(page.locator("#answer-time")).to_contain_text("answered in")
+                times.append(int(page.locator("#pad").get_attribute("data-answer-ms")))
+                page.get_by_role("button", name="Clear").click()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    times.sort()
+    print(f"pen up -> answer rendered, {len(times)} strokes, gunicorn {args.workers} workers, DEBUG off:")
+    print(f"  p50 {statistics.median(times)} ms, p95 {times[int(len(times) * 0.95) - 1]} ms, max {times[-1]} ms")
+
+
+if __name__ == "__main__":
+    main()
