@@ -97,9 +97,11 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
     if migrate:
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     before = drawing_count(env)
+    # The server's log goes to a file: a pipe nobody reads fills up and stalls the workers.
+    log = open(ROOT / "var" / "load-gunicorn.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "digitsite.wsgi", "-b", f"127.0.0.1:{port}",
                                "-w", str(workers), "--access-logfile", "/dev/null"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_up(port)
         counts, lock = Counter(), threading.Lock()
@@ -114,6 +116,7 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
     after = drawing_count(env)
     stored_answers = sum(n for (kind, status), n in counts.items() if status == 201 or (kind == "guess" and status == 200))
     return {

@@ -30,7 +30,7 @@ def main():
     parser.add_argument("--port", type=int, default=8192)
     args = parser.parse_args()
 
-    database = Path(tempfile.mkdtemp(dir=ROOT / "var")) / "pen-up.sqlite3"
+    database = Path(tempfile.mkdtemp(prefix="digitsite-pen-up-")) / "db.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 50,
            "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING",
            "DJANGO_SETTINGS_MODULE": "digitsite.settings"}
