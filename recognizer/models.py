@@ -203,10 +203,19 @@ class Drawing(models.Model):
     def pixels_array(self) -> np.ndarray:
         return np.frombuffer(bytes(self.pixels), dtype=np.float32).reshape(28, 28)
 
+    _latest_prediction = None  # set by the service that creates it, or found once and kept
+
     @property
     def prediction(self) -> "Prediction | None":
-        """The latest prediction (a drawing can be re-predicted by later model versions)."""
-        return self.predictions.order_by("-created_at", "-id").first()
+        """The latest prediction (a drawing can be re-predicted by later model versions).
+        Uses prefetched predictions when the queryset has them, so lists make no query per row."""
+        if self._latest_prediction is None:
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("predictions")
+            if prefetched is not None:
+                self._latest_prediction = max(prefetched, key=lambda p: (p.created_at, p.pk), default=None)
+            else:
+                self._latest_prediction = self.predictions.select_related("model_version").order_by("-created_at", "-id").first()
+        return self._latest_prediction
 
     def is_visible_to(self, user, session_key: str | None) -> bool:
         if self.owner_id is not None:

@@ -63,7 +63,7 @@ def drawing_create_with_prediction(
                 predicted_digit=result.digit,
                 confidence=result.confidence,
             )
-            Prediction.objects.create(
+            drawing._latest_prediction = Prediction.objects.create(
                 drawing=drawing,
                 model_version=version,
                 digit=result.digit,

@@ -85,3 +85,12 @@ def test_staff_can_see_any_drawing_image(alices_drawing, client, django_user_mod
     admin = django_user_model.objects.create_superuser("root", password="x-long-password-9")
     client.force_login(admin)
     assert client.get(f"/drawings/{alices_drawing}/image.png").status_code == 200
+
+
+@pytest.mark.django_db
+def test_listing_makes_no_query_per_drawing(alice_client, django_assert_max_num_queries):
+    for _ in range(5):
+        draw(alice_client)
+    with django_assert_max_num_queries(8):  # session, user, count, page, prefetched predictions + versions
+        response = alice_client.get("/api/drawings")
+    assert response.json()["count"] == 5
