@@ -98,6 +98,7 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     before = drawing_count(env)
     # The server's log goes to a file: a pipe nobody reads fills up and stalls the workers.
+    (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / "load-gunicorn.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "digitsite.wsgi", "-b", f"127.0.0.1:{port}",
                                "-w", str(workers), "--access-logfile", "/dev/null"], cwd=ROOT, env=env,

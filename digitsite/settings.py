@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "recognizer.middleware.RequestLogMiddleware",
     "recognizer.middleware.ApiJsonMiddleware",
+    "recognizer.middleware.MalformedCookiesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

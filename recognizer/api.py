@@ -6,6 +6,7 @@ has nothing to forge and needs no token (its drawings belong to nobody).
 """
 
 import base64
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,8 @@ from recognizer.services.drawings import (
     prediction_preview,
 )
 from recognizer.services.predictors import ModelUnavailable
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(title="Digitsite API", version="1.0", urls_namespace="api", description=__doc__)
 
@@ -218,6 +221,7 @@ def request_too_big(request, exc):
 
 @api.exception_handler(DatabaseError)
 def database_error(request, exc):
+    logger.error("database error on %s %s: %s", request.method, request.path, exc)
     return database_unavailable(request)
 
 

@@ -71,3 +71,22 @@ class ApiJsonMiddleware:
                 replacement["Allow"] = response["Allow"]
             return replacement
         return response
+
+
+class MalformedCookiesMiddleware:
+    """Drop session and CSRF cookies that cannot be genuine before anything looks them up: a
+    forged value with, say, a NUL byte would otherwise reach the session query and make
+    PostgreSQL fail the request. Genuine ones are ASCII letters and digits."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+
+    def __call__(self, request):
+        for name in self.names:
+            value = request.COOKIES.get(name)
+            if value is not None and not (value.isascii() and value.isalnum()):
+                del request.COOKIES[name]
+        return self.get_response(request)

@@ -160,3 +160,12 @@ def test_routing_errors_are_json_too(client):
     for path in ("/api/drawings/not-a-uuid", "/api/drawings?page=abc"):
         response = client.get(path)
         assert response.status_code == 422 and response.json()["error"].startswith("invalid request")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cookie", ["sessionid", "csrftoken"])
+def test_forged_cookies_are_ignored_not_a_database_error(client, cookie):
+    client.cookies[cookie] = "abc\x00def'; DROP TABLE x; --"
+    response = post(client, {"image": data_url(seven_png())})
+    assert response.status_code == 201
+    assert client.get("/api/drawings").status_code == 200
