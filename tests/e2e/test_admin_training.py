@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer.models import ModelVersion, TrainingJob
+from tests.e2e.conftest import log_in
 from tests.e2e.test_canvas_drawing import draw_seven
 from tests.workers import needs_postgresql
 
@@ -17,10 +18,7 @@ def test_staff_launch_watch_promote_and_serve(celery_workers, desktop_page, djan
     celery_workers("trainer")
     django_user_model.objects.create_superuser("root", password="x-long-password-9")
     page = desktop_page
-    page.goto("/admin/login/")
-    page.fill("#id_username", "root")
-    page.fill("#id_password", "x-long-password-9")
-    page.click("input[type=submit]")
+    log_in(page, "root", "x-long-password-9")
 
     page.goto("/admin/recognizer/trainingjob/")
     page.get_by_role("link", name="Launch training").click()

@@ -49,12 +49,7 @@ def test_finger_drawing_on_a_phone_does_not_scroll_and_gets_an_answer(phone_page
 def test_live_answer_while_drawing_and_answer_time(desktop_page):
     page = desktop_page
     page.goto("/")
-    box = page.locator("#pad").bounding_box()
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(x + 0.25 * w, y + 0.2 * h)
-    page.mouse.down()
-    page.mouse.move(x + 0.75 * w, y + 0.2 * h, steps=12)
-    page.mouse.move(x + 0.42 * w, y + 0.85 * h, steps=16)
+    draw_seven(page, lift=False)
     expect(page.locator("#digit")).to_have_text("7")  # answered before the pen lifts
     assert Drawing.objects.count() == 0  # live guesses are not stored
     page.mouse.up()

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from recognizer.models import Drawing, LabelChange
 from recognizer.services.drawings import drawing_create_with_prediction
 from tests.canvases import seven_png
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -20,10 +21,7 @@ def test_keyboard_review_with_undo(desktop_page, django_user_model, screenshot):
     for _ in range(3):
         drawing_create_with_prediction(image=seven_png())
     page = desktop_page
-    page.goto("/admin/login/")
-    page.fill("#id_username", "rita")
-    page.fill("#id_password", "x-long-password-7")
-    page.click("input[type=submit]")
+    log_in(page, "rita", "x-long-password-7")
     page.goto("/admin/recognizer/drawing/review/")
 
     remaining = page.locator("#review-remaining")
