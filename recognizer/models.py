@@ -217,11 +217,6 @@ class Drawing(models.Model):
                 self._latest_prediction = self.predictions.select_related("model_version").order_by("-created_at", "-id").first()
         return self._latest_prediction
 
-    def is_visible_to(self, user, session_key: str | None) -> bool:
-        if self.owner_id is not None:
-            return user.is_authenticated and user.pk == self.owner_id
-        return bool(session_key) and self.session_key == session_key
-
 
 class Prediction(models.Model):
     drawing = models.ForeignKey(Drawing, on_delete=models.CASCADE, related_name="predictions")

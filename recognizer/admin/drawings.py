@@ -2,6 +2,7 @@
 
 import io
 import json
+import uuid
 
 import numpy as np
 from django.contrib import admin, messages
@@ -227,12 +228,12 @@ class DrawingAdmin(admin.ModelAdmin):
 
     def review_next_view(self, request):
         self._check_review(request)
-        skip = [value for value in request.GET.get("skip", "").split(",") if value][:500]
-        queue = drawing_list_for_review().filter(review_status=Drawing.Review.UNREVIEWED)
         try:
-            drawing = queue.exclude(pk__in=skip).defer("image_png", "pixels").first()
-        except Exception:  # a malformed id in skip
-            return JsonResponse({"error": "bad skip list"}, status=400)
+            skip = [uuid.UUID(value) for value in request.GET.get("skip", "").split(",") if value][:500]
+        except ValueError:
+            return JsonResponse({"error": "skip must be a comma-separated list of drawing ids"}, status=400)
+        queue = drawing_list_for_review().filter(review_status=Drawing.Review.UNREVIEWED)
+        drawing = queue.exclude(pk__in=skip).defer("image_png", "pixels").first()
         return JsonResponse({"drawing": _review_json(drawing) if drawing else None, "remaining": queue.count()})
 
     def review_decide_view(self, request, drawing_id):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ml.preprocess import decode_canvas, ink_to_array
 from recognizer.models import Drawing, LabelChange, Prediction
+from recognizer.selectors import drawing_list_for_visitor
 from recognizer.services.predictors import ModelUnavailable, predictor_get_serving
 
 
@@ -86,7 +87,11 @@ def _drawing_for_idempotency_key(key: uuid.UUID, owner, session_key: str) -> Dra
     drawing = Drawing.objects.filter(idempotency_key=key).first()
     if drawing is None:
         return None
-    if not drawing.is_visible_to(owner, session_key) and not (drawing.owner_id is None and not drawing.session_key):
+    # A cookie-less client's drawing belongs to nobody: holding its key is enough to replay it.
+    belongs_to_nobody = drawing.owner_id is None and not drawing.session_key
+    if not belongs_to_nobody and not drawing_list_for_visitor(user=owner, session_key=session_key).filter(
+        pk=drawing.pk
+    ).exists():
         raise IdempotencyKeyReused("this idempotency key was already used for another drawing")
     return drawing
 

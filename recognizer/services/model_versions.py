@@ -47,10 +47,7 @@ def model_version_promote(*, version: ModelVersion, by, reason: str = "", force:
     active = model_version_get_active()
     if active is not None and active.pk == version.pk:
         raise PromotionRefused(f"{version.name} is already serving")
-    try:
-        verify_artifact(version.artifact_dir, version.sha256)
-    except ArtifactError as exc:
-        raise PromotionRefused(f"its artifact is unusable: {exc}") from exc
+    _verify_or_refuse(version)
     if force and not reason.strip():
         raise PromotionRefused("a forced promotion needs a written reason")
     below_gate = (
@@ -72,11 +69,15 @@ def model_version_rollback(*, by, reason: str = "") -> ModelVersion:
     previous = model_version_previous_get()
     if previous is None:
         raise PromotionRefused("there is no earlier version to roll back to")
-    try:
-        verify_artifact(previous.artifact_dir, previous.sha256)
-    except ArtifactError as exc:
-        raise PromotionRefused(f"{previous.name}'s artifact is unusable: {exc}") from exc
+    _verify_or_refuse(previous)
     return _activate(previous, by=by, kind=ModelVersionChange.Kind.ROLLBACK, reason=reason, forced=False)
+
+
+def _verify_or_refuse(version: ModelVersion) -> None:
+    try:
+        verify_artifact(version.artifact_dir, version.sha256)
+    except ArtifactError as exc:
+        raise PromotionRefused(f"{version.name}'s artifact is unusable: {exc}") from exc
 
 
 def _activate(version: ModelVersion, *, by, kind: str, reason: str, forced: bool) -> ModelVersion:

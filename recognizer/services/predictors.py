@@ -28,13 +28,13 @@ def predictor_get_serving() -> tuple[ModelVersion, Predictor]:
     """The active version and its Predictor, or the last good one if the active cannot load."""
     global _serving
     active = model_version_get_active()
-    serving = _serving
-    if active is not None and serving is not None and (serving[0].pk, serving[0].sha256) == (active.pk, active.sha256):
-        return serving
     if active is None:
         raise ModelUnavailable("no model version is active")
+    serving = _serving
+    if _serves(serving, active):
+        return serving
     with _lock:
-        if _serving is not None and (_serving[0].pk, _serving[0].sha256) == (active.pk, active.sha256):
+        if _serves(_serving, active):  # another thread loaded it while this one waited
             return _serving
         try:
             predictor = Predictor.load(active.artifact_dir, expected_sha256=active.sha256)
@@ -45,6 +45,10 @@ def predictor_get_serving() -> tuple[ModelVersion, Predictor]:
             return _serving
         _serving = (active, predictor)
         return _serving
+
+
+def _serves(serving: tuple[ModelVersion, Predictor] | None, version: ModelVersion) -> bool:
+    return serving is not None and (serving[0].pk, serving[0].sha256) == (version.pk, version.sha256)
 
 
 def predictor_forget() -> None:
