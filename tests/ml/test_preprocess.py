@@ -1,13 +1,17 @@
 """Preprocessing: MNIST normalisation of any canvas. No database, no TensorFlow."""
 
 import base64
+import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageFile
 
+from ml import preprocess
 from ml.preprocess import (
     BlankCanvasError,
     ImageTooLargeError,
@@ -124,6 +128,92 @@ def test_decompression_bomb_is_refused_without_decoding():
     header_only = png_bytes(Image.new("1", (30000, 30000)))
     with pytest.raises(ImageTooLargeError):
         decode_canvas(header_only, max_bytes=10_000_000)
+
+
+BROWSER = dict(ink=(17, 17, 17, 255), background=(255, 255, 255, 255), mode="RGBA")  # static/js/canvas.js
+
+
+def antialiased(png: bytes) -> bytes:
+    image = Image.open(io.BytesIO(png))
+    return png_bytes(image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS))
+
+
+@pytest.mark.parametrize(
+    "png",
+    [
+        seven_png(),
+        seven_png(ink=(20, 20, 200), background=(250, 240, 200)),
+        antialiased(seven_png(**BROWSER)),
+        seven_png(ink=(0, 0, 0, 255), background=(0, 0, 0, 0), mode="RGBA"),
+        seven_png(ink=(0, 0, 0, 120), background=(255, 255, 255, 200), mode="RGBA"),
+        antialiased(seven_png(ink=60, background=230, mode="L")),
+    ],
+    ids=["rgb", "rgb-colours", "browser-rgba-antialiased", "transparent", "half-transparent", "grey-antialiased"],
+)
+def test_fast_decoder_gives_pillows_pixels(png, monkeypatch):
+    # 8-bit grey/RGB/RGBA canvases are decoded by kornia-rs, not Pillow; the model was trained
+    # on Pillow's pixels, so they must be the same to the bit.
+    expected = np.asarray(Image.open(io.BytesIO(png)))
+    expected_ink = decode_canvas(png).ink
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("Pillow decoded the pixels"))
+    with Image.open(io.BytesIO(png)) as image:
+        pixels = preprocess._decode_pixels(png, image)
+    assert pixels.dtype == np.uint8 and np.array_equal(pixels, expected)
+    assert np.array_equal(decode_canvas(png).ink, expected_ink)
+
+
+def test_browser_canvas_is_the_same_image_as_its_rgb_twin():
+    # Opaque RGBA (what the browser sends) skips the opacity scaling; the result is unchanged.
+    rgb = seven_png(ink=(17, 17, 17), background="white")
+    assert np.array_equal(canvas_to_array(seven_png(**BROWSER)), canvas_to_array(rgb))
+
+
+def seven_as(mode):
+    return Image.open(io.BytesIO(seven_png())).convert(mode)
+
+
+def with_transparency(mode, colour):
+    image = seven_as(mode)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", transparency=colour)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "png",
+    [
+        png_bytes(seven_as("P")),
+        png_bytes(seven_as("LA")),
+        png_bytes(seven_as("1")),
+        png_bytes(Image.fromarray(np.asarray(seven_as("L")).astype(np.uint16) * 257)),  # 16-bit grey
+        with_transparency("RGB", (255, 255, 255)),
+        with_transparency("L", 255),
+    ],
+    ids=["palette", "grey-alpha", "1-bit", "16-bit", "rgb-trns", "grey-trns"],
+)
+def test_kinds_left_to_pillow_give_the_same_image(png):
+    assert np.abs(canvas_to_array(png) - canvas_to_array(seven_png())).max() < 0.05
+
+
+def replace_idat(png: bytes, scanlines: bytes) -> bytes:
+    start = png.index(b"IDAT") - 4
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return png[:start] + chunk(b"IDAT", zlib.compress(scanlines)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "L"])
+def test_broken_pixel_data_is_still_a_clear_error(mode):
+    png = seven_png(mode=mode, ink=(0, 0, 0, 255) if mode == "RGBA" else 0, background=(255,) * len(mode))
+    idat = png.index(b"IDAT")
+    scanlines = bytearray(zlib.decompress(png[idat + 4 : idat + 4 + int.from_bytes(png[idat - 4 : idat], "big")]))
+    scanlines[0] = 7  # no such PNG filter
+    with pytest.raises(PreprocessError, match="decoded"):
+        canvas_to_array(replace_idat(png, bytes(scanlines)))
+    with pytest.raises(PreprocessError, match="truncated"):
+        canvas_to_array(png[: idat + 200])
 
 
 @settings(max_examples=150, deadline=None)
