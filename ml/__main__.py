@@ -1,4 +1,4 @@
-"""Command line: python -m ml train | evaluate | predict FILE.png"""
+"""Command line: python -m ml train | evaluate | predict FILE.png | canvas-set"""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digitsite-v1"
+DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / "var" / "cache"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,13 +27,25 @@ def main(argv: list[str] | None = None) -> int:
     evaluate_parser = commands.add_parser("evaluate", help="accuracy and confusion matrix on MNIST test")
     evaluate_parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     evaluate_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
+    evaluate_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
+                                 help="where the canvas-style set is kept once built")
 
     predict_parser = commands.add_parser("predict", help="predict the digit in a PNG file")
     predict_parser.add_argument("file", type=Path)
     predict_parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
 
+    canvas_parser = commands.add_parser(
+        "canvas-set", help="build the canvas-style evaluation set (MNIST test digits redrawn as canvas PNGs)"
+    )
+    canvas_parser.add_argument("--output", type=Path, required=True, help="an .npz of the preprocessed images and labels")
+    canvas_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
+    canvas_parser.add_argument("--limit", type=int, help="only the first N test digits")
+    canvas_parser.add_argument("--seed", type=int, default=0)
+    canvas_parser.add_argument("--png-dir", type=Path, help="also save every canvas as it would be sent, as PNG files")
+
     args = parser.parse_args(argv)
-    return {"train": run_train, "evaluate": run_evaluate, "predict": run_predict}[args.command](args)
+    commands = {"train": run_train, "evaluate": run_evaluate, "predict": run_predict, "canvas-set": run_canvas_set}
+    return commands[args.command](args)
 
 
 def add_config_arguments(parser) -> None:
@@ -91,21 +104,55 @@ def print_progress(progress) -> None:
 
 
 def run_evaluate(args) -> int:
+    from ml.canvas_style import canvas_style_test_set
     from ml.data import load_mnist
     from ml.evaluate import evaluate
     from ml.predict import Predictor
 
     predictor = Predictor.load(args.model)
-    test = load_mnist(args.mnist_dir, "test")
-    started = time.perf_counter()
-    metrics = evaluate(predictor.probabilities, test.images, test.labels)
-    seconds = time.perf_counter() - started
     print(f"model {args.model} (sha256 {predictor.metadata['sha256'][:12]})")
-    print(f"MNIST test accuracy: {metrics['accuracy']:.2%} ({metrics['count']} images, {seconds:.1f} s)")
-    print("per digit: " + "  ".join(f"{d}: {a:.2%}" for d, a in enumerate(metrics["per_digit_accuracy"])))
-    print("confusion matrix (rows: true digit, columns: predicted):")
-    for digit, row in enumerate(metrics["confusion_matrix"]):
-        print(f"  {digit}: " + " ".join(f"{n:5d}" for n in row))
+    test = load_mnist(args.mnist_dir, "test")
+    sets = {
+        "MNIST test": (test.images, test.labels),
+        "canvas-style": canvas_style_test_set(args.mnist_dir, cache_dir=args.cache_dir),
+    }
+    for set_name, (images, labels) in sets.items():
+        started = time.perf_counter()
+        metrics = evaluate(predictor.probabilities, images, labels)
+        seconds = time.perf_counter() - started
+        print(f"\n{set_name} accuracy: {metrics['accuracy']:.2%} ({metrics['count']} images, {seconds:.1f} s)")
+        print("per digit: " + "  ".join(f"{d}: {a:.2%}" for d, a in enumerate(metrics["per_digit_accuracy"])))
+        print("confusion matrix (rows: true digit, columns: predicted):")
+        for digit, row in enumerate(metrics["confusion_matrix"]):
+            print(f"  {digit}: " + " ".join(f"{n:5d}" for n in row))
+    return 0
+
+
+def run_canvas_set(args) -> int:
+    from ml.canvas_style import RECIPE_VERSION, canvas_style_set
+    from ml.data import load_mnist
+    from ml.dataset_io import write_npz
+
+    test = load_mnist(args.mnist_dir, "test")
+    count = min(args.limit or len(test), len(test))
+    if args.png_dir:
+        args.png_dir.mkdir(parents=True, exist_ok=True)
+
+    def keep_png(index, png):
+        if args.png_dir:
+            (args.png_dir / f"{index:05d}-{test.labels[index]}.png").write_bytes(png)
+
+    started = time.perf_counter()
+    images, labels, styles = canvas_style_set(test.images[:count], test.labels[:count], seed=args.seed, keep_png=keep_png)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    write_npz(args.output, images, labels)
+    schemes = {}
+    for style in styles:
+        schemes[style.scheme] = schemes.get(style.scheme, 0) + 1
+    print(f"wrote {args.output}: {count} canvas-style digits (recipe {RECIPE_VERSION}, seed {args.seed}) "
+          f"from the MNIST test split in {time.perf_counter() - started:.0f} s")
+    print("colour schemes: " + ", ".join(f"{name} {n}" for name, n in sorted(schemes.items()))
+          + f"; antialiased {sum(s.antialias for s in styles)}")
     return 0
 
 
