@@ -11,7 +11,6 @@ exits non-zero if anything was lost, doubled or answered 5xx. The test suite run
 import argparse
 import http.client
 import json
-import os
 import random
 import subprocess
 import sys
@@ -24,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.server import gunicorn_start, gunicorn_stop, production_env, wait_until_up  # noqa: E402
+from bench.server import migrate as server_migrate  # noqa: E402
 from tests.canvases import data_url, one_png, png_bytes, seven_png  # noqa: E402
 
 
@@ -90,21 +91,14 @@ def drawing_count(env) -> int:
 def run(database_url: str, duration: float, concurrency: int, workers: int, port: int, migrate: bool = True) -> dict:
     import urllib.parse
 
-    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "SECRET_KEY": "load-test-" + "x" * 50,
-           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "DJANGO_SETTINGS_MODULE": "digitsite.settings",
-           "LOG_LEVEL": "WARNING", **{f"RATE_LIMIT_{s}": "1000000/m" for s in ("PREDICT", "PREVIEW", "GUESS")}}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = production_env(database_url)
     if migrate:
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        server_migrate(env)
     before = drawing_count(env)
-    # The server's log goes to a file: a pipe nobody reads fills up and stalls the workers.
-    (ROOT / "var").mkdir(exist_ok=True)
-    log = open(ROOT / "var" / "load-gunicorn.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "digitsite.wsgi", "-b", f"127.0.0.1:{port}",
-                               "-w", str(workers), "--access-logfile", "/dev/null"], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = gunicorn_start("digitsite.wsgi", port=port, workers=workers, env=env, log_name="load-gunicorn.log",
+                            args=("--access-logfile", "/dev/null"))
     try:
-        wait_until_up(port)
+        wait_until_up(port, server=server)
         counts, lock = Counter(), threading.Lock()
         guess_body = urllib.parse.urlencode({"imgURL": data_url(seven_png())})
         deadline = time.monotonic() + duration
@@ -115,9 +109,7 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
         for thread in threads:
             thread.join()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        gunicorn_stop(server)
     after = drawing_count(env)
     stored_answers = sum(n for (kind, status), n in counts.items() if status == 201 or (kind == "guess" and status == 200))
     return {
@@ -127,19 +119,6 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
         "stored_answers": stored_answers,
         "rows_written": after - before,
     }
-
-
-def wait_until_up(port, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("gunicorn did not start")
 
 
 def main():

@@ -8,7 +8,6 @@ pointerup to the answer being rendered (the "answered in N ms" it shows).
 """
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -17,9 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from load import wait_until_up  # noqa: E402
+from bench.server import gunicorn_start, gunicorn_stop, migrate, production_env, wait_until_up  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
@@ -31,15 +29,12 @@ def main():
     args = parser.parse_args()
 
     database = Path(tempfile.mkdtemp(prefix="digitsite-pen-up-")) / "db.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 50,
-           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING",
-           "DJANGO_SETTINGS_MODULE": "digitsite.settings"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    env = production_env(f"sqlite:///{database}")
+    migrate(env)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "digitsite.wsgi", "-b", f"127.0.0.1:{args.port}",
-                               "-w", str(args.workers)], cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    server = gunicorn_start("digitsite.wsgi", port=args.port, workers=args.workers, env=env, log_name="pen-up-gunicorn.log")
     try:
-        wait_until_up(args.port)
+        wait_until_up(args.port, server=server)
         from playwright.sync_api import expect, sync_playwright
 
         times = []
@@ -61,8 +56,7 @@ def main():
                 page.get_by_role("button", name="Clear").click()
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        gunicorn_stop(server)
     times.sort()
     print(f"pen up -> answer rendered, {len(times)} strokes, gunicorn {args.workers} workers, DEBUG off:")
     print(f"  p50 {statistics.median(times)} ms, p95 {times[int(len(times) * 0.95) - 1]} ms, max {times[-1]} ms")
