@@ -161,6 +161,9 @@ MNIST_DIR = Path(env("MNIST_DIR") or (_SHARED_MNIST if _SHARED_MNIST.exists() el
 MODEL_DIR = Path(env("MODEL_DIR") or BASE_DIR / "models")
 # The model trained and committed with the code; registered as the first active version.
 SHIPPED_MODEL_DIR = BASE_DIR / "models" / "digitsite-v1"
+# How often a web process looks up which model version is active (a promotion takes effect
+# within this many seconds in every process; at once in the one that made it).
+MODEL_ACTIVE_CHECK_SECONDS = envint("MODEL_ACTIVE_CHECK_SECONDS", "1")
 MAX_IMAGE_BYTES = envint("MAX_IMAGE_BYTES", "1000000")
 MAX_IMAGE_SIDE = envint("MAX_IMAGE_SIDE", "2000")
 # Request bodies carry a base64 PNG (4/3 of its size) plus JSON or form framing.

@@ -41,6 +41,14 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def active_version_looked_up_afresh():
+    """Web processes look the active model version up once a second; each test starts afresh."""
+    from recognizer.services.predictors import predictor_recheck_active
+
+    predictor_recheck_active()
+
+
 class ModelDir:
     """A MODEL_DIR in a temporary folder, holding the shipped model, with copies on demand."""
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ml.preprocess import decode_canvas, ink_to_array
+from ml.preprocess import PreprocessError, decode_canvas, ink_to_array
 from recognizer.models import Drawing, LabelChange, Prediction
 from recognizer.selectors import drawing_list_for_visitor
 from recognizer.services.predictors import ModelUnavailable, predictor_get_serving
@@ -37,16 +37,21 @@ def drawing_create_with_prediction(
     Returns (drawing, created). A retry with the same idempotency key returns the stored drawing.
     Raises ml.preprocess.PreprocessError for bad images and ModelUnavailable; nothing is stored then.
     The prediction records the version that actually answered.
-    """
-    if idempotency_key is not None:
-        existing = _drawing_for_idempotency_key(idempotency_key, owner, session_key)
-        if existing is not None:
-            return existing, False
 
+    The key is looked up only when the insert hits its unique constraint (or this attempt cannot
+    be answered), not before: a retry is rare, and a fresh drawing is then one round trip cheaper.
+    """
     started = time.perf_counter()
-    canvas = decode_canvas(image, max_bytes=settings.MAX_IMAGE_BYTES, max_side=settings.MAX_IMAGE_SIDE)
-    pixels = ink_to_array(canvas.ink)
-    version, predictor = predictor_get_serving()
+    try:
+        canvas = decode_canvas(image, max_bytes=settings.MAX_IMAGE_BYTES, max_side=settings.MAX_IMAGE_SIDE)
+        pixels = ink_to_array(canvas.ink)
+        version, predictor = predictor_get_serving()
+    except (PreprocessError, ModelUnavailable):
+        # A retry of a stored drawing is answered with it, whatever this attempt's image or model.
+        existing = _drawing_for_idempotency_key(idempotency_key, owner, session_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing, False
     result = predictor.predict(pixels)
     latency_ms = (time.perf_counter() - started) * 1000
 
@@ -73,7 +78,7 @@ def drawing_create_with_prediction(
                 latency_ms=latency_ms,
             )
     except IntegrityError:
-        # A concurrent retry with the same key won the race: answer with its drawing.
+        # The key is taken: a retry (or a concurrent one that won the race) gets its drawing.
         if idempotency_key is None:
             raise
         existing = _drawing_for_idempotency_key(idempotency_key, owner, session_key)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ml.artifact import ArtifactError, verify_artifact
 from recognizer.models import ModelVersion, ModelVersionChange
 from recognizer.selectors import model_version_get_active, model_version_previous_get
+from recognizer.services.predictors import predictor_recheck_active
 
 # A candidate more than this far below the serving version on MNIST test needs a forced promotion.
 PROMOTION_GATE = 0.002
@@ -92,4 +93,9 @@ def _activate(version: ModelVersion, *, by, kind: str, reason: str, forced: bool
         kind=kind, from_version=current, to_version=version, changed_by=by if by is not None and by.is_authenticated else None,
         reason=reason.strip(), forced=forced,
     )
+    # This process serves the new version from its next request (now, and again once committed,
+    # in case another thread looked the old one up meanwhile); other processes within
+    # MODEL_ACTIVE_CHECK_SECONDS.
+    predictor_recheck_active()
+    transaction.on_commit(predictor_recheck_active)
     return version

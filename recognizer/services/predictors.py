@@ -1,13 +1,18 @@
 """One loaded Predictor per process, following the active model version.
 
 Loading an artifact checks its sha256 and costs a few milliseconds, so it happens once per
-process per version. The active version is looked up on every request (one indexed query), so a
-promotion is picked up without a restart. If the newly active version's artifact is missing or
-corrupt, the version this process already serves keeps answering and the error is logged.
+process per version. Which version is active is looked up at most every
+MODEL_ACTIVE_CHECK_SECONDS (1 s by default) per process, not on every request, so a promotion
+is picked up within that time without a restart (at once in the process that made it). If the
+newly active version's artifact is missing or corrupt, the version this process already serves
+keeps answering and the error is logged.
 """
 
 import logging
 import threading
+import time
+
+from django.conf import settings
 
 from ml.artifact import ArtifactError
 from ml.predict import Predictor
@@ -18,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _serving: tuple[ModelVersion, Predictor] | None = None  # the version this process answers with
+_active: tuple[float, ModelVersion | None] | None = None  # (when it was looked up, the active version)
 
 
 class ModelUnavailable(Exception):
@@ -27,7 +33,7 @@ class ModelUnavailable(Exception):
 def predictor_get_serving() -> tuple[ModelVersion, Predictor]:
     """The active version and its Predictor, or the last good one if the active cannot load."""
     global _serving
-    active = model_version_get_active()
+    active = _active_version()
     if active is None:
         raise ModelUnavailable("no model version is active")
     serving = _serving
@@ -47,8 +53,26 @@ def predictor_get_serving() -> tuple[ModelVersion, Predictor]:
         return _serving
 
 
+def _active_version() -> ModelVersion | None:
+    """The active version, as looked up at most MODEL_ACTIVE_CHECK_SECONDS ago in this process."""
+    global _active
+    now = time.monotonic()
+    checked = _active
+    if checked is not None and now - checked[0] < settings.MODEL_ACTIVE_CHECK_SECONDS:
+        return checked[1]
+    active = model_version_get_active()
+    _active = (now, active)
+    return active
+
+
 def _serves(serving: tuple[ModelVersion, Predictor] | None, version: ModelVersion) -> bool:
     return serving is not None and (serving[0].pk, serving[0].sha256) == (version.pk, version.sha256)
+
+
+def predictor_recheck_active() -> None:
+    """Look the active version up again on the next request (this process just changed it)."""
+    global _active
+    _active = None
 
 
 def predictor_forget() -> None:
@@ -56,3 +80,4 @@ def predictor_forget() -> None:
     global _serving
     with _lock:
         _serving = None
+    predictor_recheck_active()

@@ -79,3 +79,33 @@ def test_at_most_one_version_is_active(second_dir):
     second = model_version_register(artifact_dir=second_dir)
     with pytest.raises(IntegrityError), transaction.atomic():
         ModelVersion.objects.filter(pk=second.pk).update(is_active=True)
+
+
+@pytest.mark.django_db
+def test_the_active_version_is_looked_up_at_most_once_a_second(client, second_dir, settings,
+                                                                django_assert_num_queries, monkeypatch):
+    """Web processes look the active version up at most every MODEL_ACTIVE_CHECK_SECONDS; a
+    promotion made elsewhere (another process: here, a plain UPDATE) is served after that."""
+    from recognizer.services import predictors
+
+    settings.MODEL_ACTIVE_CHECK_SECONDS = 1
+    clock = [1000.0]
+    monkeypatch.setattr(predictors.time, "monotonic", lambda: clock[0])
+    assert predict(client).json()["model_version"] == "digitsite-v1"
+    second = model_version_register(artifact_dir=second_dir)
+    with django_assert_num_queries(0):
+        predictors.predictor_get_serving()
+    ModelVersion.objects.update(is_active=False)
+    ModelVersion.objects.filter(pk=second.pk).update(is_active=True)
+    clock[0] += 0.5
+    assert predict(client).json()["model_version"] == "digitsite-v1"  # within the second: not looked up yet
+    clock[0] += 0.6
+    assert predict(client).json()["model_version"] == "second"
+
+
+@pytest.mark.django_db
+def test_a_promotion_in_this_process_is_served_from_the_next_request(client, second_dir, settings):
+    settings.MODEL_ACTIVE_CHECK_SECONDS = 3600
+    assert predict(client).json()["model_version"] == "digitsite-v1"
+    model_version_promote(version=model_version_register(artifact_dir=second_dir), by=None)
+    assert predict(client).json()["model_version"] == "second"

@@ -100,6 +100,33 @@ def test_retry_with_the_same_idempotency_key_stores_once(client):
 
 
 @pytest.mark.django_db
+def test_a_retry_is_answered_from_the_stored_drawing_even_if_this_attempt_could_not_be(client, settings):
+    from recognizer.models import ModelVersion
+
+    settings.MODEL_ACTIVE_CHECK_SECONDS = 0  # see the deactivation below at once
+    key = str(uuid.uuid4())
+    first = post(client, {"image": data_url(seven_png()), "idempotency_key": key})
+    not_a_png = post(client, {"image": "data:image/png;base64,bm90IGEgcG5n", "idempotency_key": key})
+    ModelVersion.objects.update(is_active=False)
+    no_model = post(client, {"image": data_url(seven_png()), "idempotency_key": key})
+    assert (first.status_code, not_a_png.status_code, no_model.status_code) == (201, 200, 200)
+    assert first.json()["id"] == not_a_png.json()["id"] == no_model.json()["id"]
+    assert post(client, {"image": data_url(seven_png()), "idempotency_key": str(uuid.uuid4())}).status_code == 503
+    assert Drawing.objects.count() == 1 and Prediction.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_server_timing_header_says_how_long_the_prediction_took(client):
+    response = post(client, {"image": data_url(seven_png())})
+    timings = dict(metric.strip().split(";dur=") for metric in response["Server-Timing"].split(","))
+    assert set(timings) == {"predict", "app"}
+    assert 0 < float(timings["predict"]) <= float(timings["app"])
+    preview = post(client, {"image": data_url(seven_png()), "preview": True})
+    assert preview["Server-Timing"].startswith("predict;dur=")
+    assert client.get("/healthz")["Server-Timing"].startswith("app;dur=")
+
+
+@pytest.mark.django_db
 def test_someone_elses_idempotency_key_is_a_conflict(client, alice_client, django_user_model):
     key = str(uuid.uuid4())
     assert post(alice_client, {"image": data_url(seven_png()), "idempotency_key": key}).status_code == 201
