@@ -26,7 +26,6 @@ import argparse
 import http.client
 import io
 import multiprocessing
-import statistics
 import sys
 import time
 import uuid
