@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     train_parser.add_argument("--name", required=True, help="artifact folder name, e.g. digitsite-v2")
     train_parser.add_argument("--output-dir", type=Path, default=Path("models"))
     train_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
+    train_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
+                              help="where the canvas-style evaluation set is kept once built")
     add_config_arguments(train_parser)
 
     evaluate_parser = commands.add_parser("evaluate", help="accuracy and confusion matrix on MNIST test")
@@ -59,7 +61,12 @@ def add_config_arguments(parser) -> None:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--train-limit", type=int)
     parser.add_argument("--validation-size", type=int)
-    parser.add_argument("--no-augment", dest="augment", action="store_false", default=None)
+    parser.add_argument("--no-augment", dest="augment", action="store_false", default=None,
+                        help="no augmentation at all (affine jitter, pen redraws)")
+    parser.add_argument("--redraw-fraction", type=float,
+                        help="share of each batch redrawn from its skeleton with a random pen (0 turns it off)")
+    parser.add_argument("--augment-pen", dest="augment_pen", action="store_true", default=None,
+                        help="also jitter pen thickness and hardness with grey morphology (an ablation; off by default)")
     parser.add_argument("--no-mnist", dest="use_mnist", action="store_false", default=None)
 
 
@@ -76,15 +83,19 @@ def _default_mnist_dir() -> Path:
 
 
 def run_train(args) -> int:
+    from ml.canvas_style import canvas_style_test_set
     from ml.train import TrainConfig, train
 
     config = TrainConfig(**config_from_arguments(vars(args)))
     print(f"training {args.name}: {json.dumps(config.to_dict())}", flush=True)
-    metadata = train(config, mnist_dir=args.mnist_dir, output_dir=args.output_dir, name=args.name, progress=print_progress)
-    test = metadata["metrics"]["mnist_test"]
+    canvas_style = canvas_style_test_set(args.mnist_dir, cache_dir=args.cache_dir)
+    metadata = train(config, mnist_dir=args.mnist_dir, output_dir=args.output_dir, name=args.name,
+                     evaluation_sets={"canvas_style": canvas_style}, progress=print_progress)
+    metrics = metadata["metrics"]
     print(
-        f"\nwrote {args.output_dir / args.name}: MNIST test accuracy {test['accuracy']:.2%}, "
-        f"training {metadata['training_seconds']:.0f} s, sha256 {metadata['sha256']}"
+        f"\nwrote {args.output_dir / args.name}: MNIST test accuracy {metrics['mnist_test']['accuracy']:.2%}, "
+        f"canvas-style {metrics['canvas_style']['accuracy']:.2%}, training {metadata['training_seconds']:.0f} s, "
+        f"sha256 {metadata['sha256']}"
     )
     return 0
 

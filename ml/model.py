@@ -40,20 +40,89 @@ def build_model(architecture: str):
         x = layers.BatchNormalization(momentum=0.9)(x)
         x = layers.ReLU()(x)
         x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    # float32 even when training computes in bfloat16: probabilities and the loss need the precision.
+    outputs = layers.Dense(10, activation="softmax", name="probabilities", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=architecture.replace("-", "_"))
 
 
-def build_augmentation(seed: int):
-    """Random affine jitter applied to training batches only (not part of the exported model)."""
+def build_augmentation(seed: int, *, strokes: bool = True):
+    """Random jitter applied to training batches only (not part of the exported model).
+
+    Affine: small rotation, zoom and shift. Strokes: canvas pens are thinner or thicker than
+    MNIST's and have harder edges; see RandomPen.
+    """
     import keras
     from keras import layers
 
-    return keras.Sequential(
-        [
-            layers.RandomRotation(0.04, fill_mode="constant", seed=seed),
-            layers.RandomZoom(0.12, fill_mode="constant", seed=seed + 1),
-            layers.RandomTranslation(0.08, 0.08, fill_mode="constant", seed=seed + 2),
-        ],
-        name="augmentation",
-    )
+    steps = [
+        layers.RandomRotation(0.04, fill_mode="constant", seed=seed),
+        layers.RandomZoom(0.12, fill_mode="constant", seed=seed + 1),
+        layers.RandomTranslation(0.08, 0.08, fill_mode="constant", seed=seed + 2),
+    ]
+    if strokes:
+        steps.insert(0, random_pen_layer(seed + 3))
+    return keras.Sequential(steps, name="augmentation")
+
+
+def random_pen_layer(seed: int):
+    """A layer that redraws each training digit with a random pen: thicker, thinner, harder.
+
+    Thickness: blend the image toward its 3x3 grey dilation (up to one pixel more per side at
+    28 px) or erosion (up to 0.6 of a pixel less). Hardness: scale the ink by up to 1.8 and clip,
+    so soft MNIST edges turn into a canvas's uniform, saturated strokes. Cheap (two max-pools).
+    """
+    import keras
+    from keras import layers, ops
+
+    class RandomPen(layers.Layer):
+        def __init__(self, seed, **kwargs):
+            super().__init__(**kwargs)
+            self.generator = keras.random.SeedGenerator(seed)
+
+        def call(self, images, training=True):
+            if not training:
+                return images
+            batch = ops.shape(images)[0]
+            amount = keras.random.uniform((batch, 1, 1, 1), -0.6, 1.0, seed=self.generator)
+            hardness = keras.random.uniform((batch, 1, 1, 1), 1.0, 1.8, seed=self.generator)
+            dilated = ops.max_pool(images, 3, strides=1, padding="same")
+            eroded = -ops.max_pool(-images, 3, strides=1, padding="same")
+            drawn = images + ops.maximum(amount, 0.0) * (dilated - images) + ops.maximum(-amount, 0.0) * (eroded - images)
+            return ops.clip(drawn * hardness, 0.0, 1.0)
+
+    return RandomPen(seed, name="random_pen")
+
+
+def redraw_with_pens(images, skeletons, *, fraction: float, seed: int):
+    """Replace a random `fraction` of a training batch by its digits redrawn as canvas strokes.
+
+    `skeletons` (B, 56, 56, 1) are the digits' one-pixel skeletons at 2x (ml.canvas_style.
+    skeletons_2x). Redrawing = dilating the skeleton with a round pen of a random width, from a
+    hairline to a marker (1 to 4.5 px at 28 px), then averaging down to 28x28, which gives the
+    antialiased uniform strokes a canvas sends. Growing discs alternate plus and square 3x3
+    max-pools (an octagon, close to round); a fractional width blends two neighbouring sizes.
+    TensorFlow ops, run in the tf.data pipeline.
+    """
+    import tensorflow as tf
+
+    def plus(x):
+        return tf.maximum(tf.nn.max_pool2d(x, (3, 1), 1, "SAME"), tf.nn.max_pool2d(x, (1, 3), 1, "SAME"))
+
+    def square(x):
+        return tf.nn.max_pool2d(x, 3, 1, "SAME")
+
+    skeletons = tf.cast(skeletons, tf.float32)
+    discs = [skeletons]
+    for grow in (plus, square, plus, square):
+        discs.append(grow(discs[-1]))
+    discs = tf.stack(discs, axis=0)  # (5, B, 56, 56, 1): pen radius 0..4 px at 56 px
+    batch = tf.shape(images)[0]
+    radius = tf.random.uniform((batch,), 0.5, 4.0, seed=seed)
+    lower = tf.cast(tf.floor(radius), tf.int32)
+    share = tf.reshape(radius - tf.floor(radius), (-1, 1, 1, 1))
+    index = tf.range(batch)
+    thin = tf.gather_nd(discs, tf.stack([lower, index], axis=1))
+    thick = tf.gather_nd(discs, tf.stack([tf.minimum(lower + 1, 4), index], axis=1))
+    redrawn = tf.nn.avg_pool2d(thin + share * (thick - thin), 2, 2, "VALID")
+    chosen = tf.reshape(tf.random.uniform((batch,), seed=seed + 1) < fraction, (-1, 1, 1, 1))
+    return tf.where(chosen, redrawn, images)

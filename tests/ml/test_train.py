@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ml.artifact import verify_artifact
+from ml.data import load_mnist
 from ml.predict import Predictor
 from ml.train import TrainConfig, TrainingCancelled, train
 from tests.canvases import MNIST_DIR
@@ -56,3 +57,21 @@ def test_config_is_validated():
         TrainConfig(epochs=0)
     with pytest.raises(ValueError, match="unknown"):
         TrainConfig.from_dict({"epochs": 1, "colour": "blue"})
+
+
+def test_pen_redraws_follow_the_digit_with_hairline_to_marker_widths():
+    pytest.importorskip("tensorflow")
+    from ml.canvas_style import skeletons_2x
+    from ml.model import redraw_with_pens
+
+    digits = load_mnist(MNIST_DIR, "test").images[:64]
+    skeletons = skeletons_2x(digits)
+    redrawn = np.asarray(redraw_with_pens(digits[..., None], skeletons[..., None], fraction=1.0, seed=1))[..., 0]
+    # The ink stays on the digit: nearly all of it within a pixel of the original strokes.
+    dilated = np.maximum.reduce([np.roll(np.roll(digits, dr, 1), dc, 2) for dr in (-1, 0, 1) for dc in (-1, 0, 1)])
+    assert (redrawn * (dilated > 0.2)).sum() / redrawn.sum() > 0.97
+    # Pens from hairline to marker: ink per unit of skeleton varies several-fold.
+    ink_per_length = redrawn.sum(axis=(1, 2)) / skeletons.sum(axis=(1, 2))
+    assert ink_per_length.max() > 3 * ink_per_length.min()
+    untouched = np.asarray(redraw_with_pens(digits[..., None], skeletons[..., None], fraction=0.0, seed=1))[..., 0]
+    assert np.array_equal(untouched, digits)
