@@ -161,6 +161,10 @@ MNIST_DIR = Path(env("MNIST_DIR") or (_SHARED_MNIST if _SHARED_MNIST.exists() el
 MODEL_DIR = Path(env("MODEL_DIR") or BASE_DIR / "models")
 # The model trained and committed with the code; registered as the first active version.
 SHIPPED_MODEL_DIR = BASE_DIR / "models" / "digitsite-v1"
+# Every training job also scores its model on the canvas-style set: this many MNIST test digits
+# redrawn as canvas PNGs (ml/canvas_style.py), built on first use and kept in DATASET_CACHE_DIR.
+CANVAS_STYLE_EVAL_SIZE = envint("CANVAS_STYLE_EVAL_SIZE", "10000")
+DATASET_CACHE_DIR = Path(env("DATASET_CACHE_DIR") or BASE_DIR / "var" / "cache")
 # How often a web process looks up which model version is active (a promotion takes effect
 # within this many seconds in every process; at once in the one that made it).
 MODEL_ACTIVE_CHECK_SECONDS = envint("MODEL_ACTIVE_CHECK_SECONDS", "1")

@@ -13,3 +13,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Generous limits so the suite's many requests from 127.0.0.1 are not throttled; the rate-limit
 # tests set their own.
 RATE_LIMITS = {scope: "100000/m" for scope in RATE_LIMITS}  # noqa: F405
+# Quick test jobs score a few hundred canvas-style digits (built in seconds), not all 10,000.
+CANVAS_STYLE_EVAL_SIZE = 300

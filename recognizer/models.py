@@ -122,6 +122,12 @@ class ModelVersion(models.Model):
     def mnist_test_accuracy(self) -> float | None:
         return self.metrics.get("mnist_test", {}).get("accuracy")
 
+    @property
+    def canvas_style_accuracy(self) -> float | None:
+        """On MNIST test digits redrawn as canvas PNGs (ml/canvas_style.py); None for versions
+        trained before that set existed."""
+        return self.metrics.get("canvas_style", {}).get("accuracy")
+
 
 class ModelVersionChange(models.Model):
     """Audit log of what served when: every promotion and rollback."""

@@ -12,7 +12,11 @@ class TrainingJobLaunchForm(forms.Form):
     batch_size = forms.IntegerField(min_value=8, max_value=4096, initial=DEFAULTS.batch_size)
     learning_rate = forms.FloatField(min_value=1e-6, max_value=1.0, initial=DEFAULTS.learning_rate,
                                      help_text="peak of the warm-up + cosine schedule (Adam)")
-    augment = forms.BooleanField(required=False, initial=DEFAULTS.augment, help_text="random rotation, zoom and shift")
+    augment = forms.BooleanField(required=False, initial=DEFAULTS.augment,
+                                 help_text="random rotation, zoom and shift, and pen redraws (below)")
+    redraw_fraction = forms.FloatField(min_value=0, max_value=1, initial=DEFAULTS.redraw_fraction,
+                                       help_text="share of each batch redrawn from its skeleton with a random pen, "
+                                                 "so the model learns canvas-style strokes (0: none)")
     seed = forms.IntegerField(min_value=0, initial=DEFAULTS.seed, help_text="same config + seed = same model")
     validation_size = forms.IntegerField(min_value=0, initial=5000, help_text="images held out to plot validation accuracy per epoch (0: none)")
     use_mnist = forms.BooleanField(required=False, initial=True, label="Train on MNIST")
@@ -20,8 +24,8 @@ class TrainingJobLaunchForm(forms.Form):
     include_user_drawings = forms.BooleanField(required=False, label="Add reviewed user drawings")
     user_drawings_cutoff = forms.DateTimeField(required=False, help_text="only drawings made before this time (default: now)")
 
-    CONFIG_FIELDS = ("architecture", "epochs", "batch_size", "learning_rate", "augment", "seed", "validation_size",
-                     "use_mnist", "train_limit")
+    CONFIG_FIELDS = ("architecture", "epochs", "batch_size", "learning_rate", "augment", "redraw_fraction", "seed",
+                     "validation_size", "use_mnist", "train_limit")
 
     def clean(self):
         cleaned = super().clean()

@@ -11,17 +11,25 @@ from recognizer.selectors import model_version_previous_get
 from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_rollback
 
 
+EVALUATION_TITLES = {
+    "mnist_test": "MNIST test set",
+    "canvas_style": "Canvas-style set (MNIST test digits redrawn as canvas drawings)",
+    "user_holdout": "Held-out user drawings",
+}
+
+
 def percent(value):
     return f"{value:.2%}" if value is not None else "-"
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active", "mnist_accuracy", "user_holdout_accuracy", "job_link", "parent", "created_at")
+    list_display = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "user_holdout_accuracy", "job_link", "parent",
+                    "created_at")
     list_filter = ("is_active",)
     list_select_related = ("parent", "job")
     change_form_template = "admin/recognizer/modelversion/change_form.html"
-    readonly_fields = ("name", "is_active", "mnist_accuracy", "user_holdout_accuracy", "artifact_path", "sha256",
+    readonly_fields = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "user_holdout_accuracy", "artifact_path", "sha256",
                        "job_link", "parent", "data_snapshot", "created_at", "activated_at", "metadata")
     exclude = ("metrics", "job")
 
@@ -37,6 +45,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="MNIST test")
     def mnist_accuracy(self, version):
         return percent(version.mnist_test_accuracy)
+
+    @admin.display(description="canvas-style")
+    def canvas_accuracy(self, version):
+        return percent(version.canvas_style_accuracy)
 
     @admin.display(description="user drawings (held out)")
     def user_holdout_accuracy(self, version):
@@ -90,9 +102,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "can_promote": request.user.has_perm("recognizer.promote_modelversion"),
             "promote_form": PromoteForm(),
             "previous": model_version_previous_get() if version.is_active else None,
-            "confusion": confusion_heatmap(version.metrics.get("mnist_test", {}).get("confusion_matrix")),
-            "user_confusion": confusion_heatmap(version.metrics["user_holdout"]["confusion_matrix"])
-            if "user_holdout" in version.metrics else "",
+            "evaluations": [
+                (title, percent(version.metrics[key]["accuracy"]), version.metrics[key]["count"],
+                 [percent(a) for a in version.metrics[key]["per_digit_accuracy"]],
+                 confusion_heatmap(version.metrics[key]["confusion_matrix"]))
+                for key, title in EVALUATION_TITLES.items() if key in version.metrics
+            ],
             "changes": ModelVersionChange.objects.filter(to_version=version).select_related("from_version", "changed_by")[:20],
             **(extra_context or {}),
         }

@@ -11,16 +11,26 @@ from django.db import migrations
 from django.utils import timezone
 
 
-def register_shipped_model(apps, schema_editor):
-    ModelVersion = apps.get_model("recognizer", "ModelVersion")
+def shipped_model_metadata() -> dict | None:
+    """The shipped artifact's metadata, after making sure it is in MODEL_DIR (None if absent)."""
     shipped = Path(settings.SHIPPED_MODEL_DIR)
-    if ModelVersion.objects.exists() or not (shipped / "metadata.json").exists():
-        return
+    if not (shipped / "metadata.json").exists():
+        return None
     target = Path(settings.MODEL_DIR) / shipped.name
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(shipped, target)
-    metadata = json.loads((target / "metadata.json").read_text())
+    return json.loads((target / "metadata.json").read_text())
+
+
+def register_shipped_model(apps, schema_editor):
+    ModelVersion = apps.get_model("recognizer", "ModelVersion")
+    if ModelVersion.objects.exists():
+        return
+    metadata = shipped_model_metadata()
+    if metadata is None:
+        return
+    shipped = Path(settings.SHIPPED_MODEL_DIR)
     ModelVersion.objects.create(
         name=metadata["name"],
         artifact_path=shipped.name,

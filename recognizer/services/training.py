@@ -151,7 +151,12 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
         config = TrainConfig.from_dict(job.config)
         extra, evaluation_sets, snapshot = _user_drawing_data(job)
         log.write(f"training {name} on {snapshot['description']} with {job.config}")
+        from ml.canvas_style import canvas_style_test_set
         from ml.train import train
+
+        canvas_style = canvas_style_test_set(
+            settings.MNIST_DIR, cache_dir=settings.DATASET_CACHE_DIR, limit=settings.CANVAS_STYLE_EVAL_SIZE
+        )
 
         metadata = train(
             config,
@@ -159,7 +164,7 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             output_dir=settings.MODEL_DIR,
             name=name,
             extra=extra,
-            evaluation_sets=evaluation_sets,
+            evaluation_sets={"canvas_style": canvas_style, **evaluation_sets},
             progress=_ProgressReporter(job, log, on_progress),
         )
         with transaction.atomic():
@@ -167,7 +172,8 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             if not still_running.exists():
                 raise JobStateError("the job was ended while it ran (reaped or cancelled)")
             version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot)
-            log.write(f"registered model version {version.name}: MNIST test {metadata['metrics']['mnist_test']['accuracy']:.2%}")
+            log.write(f"registered model version {version.name}: MNIST test {metadata['metrics']['mnist_test']['accuracy']:.2%}, "
+                      f"canvas-style {metadata['metrics']['canvas_style']['accuracy']:.2%}")
             still_running.update(
                 status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),
                 progress={**job.progress, "stage": "done", "percent": 100.0, "eta": 0},
@@ -199,7 +205,7 @@ def _discard(artifact_dir: Path) -> None:
 
 def _user_drawing_data(job: TrainingJob):
     if not job.include_user_drawings:
-        return None, None, {"description": "MNIST", "user_drawings": 0}
+        return None, {}, {"description": "MNIST", "user_drawings": 0}
     training_set = training_set_get(cutoff=job.user_drawings_cutoff)
     snapshot = {
         "description": f"MNIST + {len(training_set.train_labels)} user drawings" if job.config.get("use_mnist", True)

@@ -8,9 +8,13 @@ from digitsite.celery import app
 from recognizer.models import ModelVersion, ModelVersionChange, TrainingJob
 from recognizer.selectors import model_version_get_active
 from recognizer.services.model_versions import model_version_register
+from django.conf import settings
+
+SHIPPED = settings.SHIPPED_MODEL_DIR.name  # the model committed with the code, active after migrate
 
 LAUNCH = reverse("admin:recognizer_trainingjob_launch")
-VALID = {"architecture": "cnn-bn", "epochs": 1, "batch_size": 32, "learning_rate": 0.003, "augment": "on", "seed": 0,
+VALID = {"architecture": "cnn-bn", "epochs": 1, "batch_size": 32, "learning_rate": 0.003, "augment": "on",
+         "redraw_fraction": 0.5, "seed": 0,
          "validation_size": 200, "use_mnist": "on", "train_limit": 2000}
 
 
@@ -123,7 +127,7 @@ def test_promote_and_roll_back_from_the_admin(admin_client, model_dir):
     admin_client.post(reverse("admin:recognizer_modelversion_promote", args=[candidate.pk]), {"reason": "newer"})
     assert model_version_get_active() == candidate
     page = admin_client.get(reverse("admin:recognizer_modelversion_change", args=[candidate.pk])).content.decode()
-    assert "Roll back to digitsite-v1" in page
+    assert f"Roll back to {SHIPPED}" in page
     admin_client.post(reverse("admin:recognizer_modelversion_rollback"), {"reason": "regression"})
     assert model_version_get_active() == shipped
     assert list(ModelVersionChange.objects.values_list("kind", flat=True)) == ["rollback", "promote"]

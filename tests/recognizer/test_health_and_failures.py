@@ -16,6 +16,9 @@ import pytest
 from recognizer.services.model_versions import model_version_register
 from recognizer.services.predictors import predictor_forget
 from tests.canvases import data_url, seven_png
+from django.conf import settings
+
+SHIPPED = settings.SHIPPED_MODEL_DIR.name  # the model committed with the code, active after migrate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -34,7 +37,7 @@ def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "ok" and body["checks"]["model"]["serving"] == "digitsite-v1"
+    assert body["status"] == "ok" and body["checks"]["model"]["serving"] == SHIPPED
     assert body["checks"]["database"]["ok"] and body["checks"]["redis"]["ok"]
 
 
@@ -50,10 +53,10 @@ def test_redis_down_predictions_still_work_and_healthz_says_degraded(client, set
 @pytest.mark.django_db
 def test_corrupt_active_model_is_refused_reported_and_the_previous_keeps_serving(client, model_dir):
     broken = model_dir.copy("broken")
-    assert predict(client).json()["model_version"] == "digitsite-v1"  # this process now serves v1
+    assert predict(client).json()["model_version"] == SHIPPED  # this process now serves the shipped model
     model_version_register(artifact_dir=broken, activate=True)
     (broken / "model.tflite").write_bytes(b"corrupt")
-    assert predict(client).json()["model_version"] == "digitsite-v1"
+    assert predict(client).json()["model_version"] == SHIPPED
     body = client.get("/healthz").json()
     assert body["status"] == "degraded" and "refused" in body["checks"]["model"]["warning"]
 
@@ -69,7 +72,7 @@ def test_each_request_is_logged_with_latency_and_model_version(client, caplog):
         predict(client)
     line = json.loads([r.getMessage() for r in caplog.records if r.name == "digitsite.requests"][-1])
     assert line["path"] == "/api/predictions" and line["status"] == 201
-    assert line["model_version"] == "digitsite-v1" and line["ms"] > 0
+    assert line["model_version"] == SHIPPED and line["ms"] > 0
 
 
 def free_port() -> int:

@@ -6,6 +6,9 @@ from recognizer.models import Drawing, ModelVersion, Prediction
 from recognizer.selectors import model_version_get_active
 from recognizer.services.model_versions import model_version_promote, model_version_register
 from tests.canvases import data_url, seven_png
+from django.conf import settings
+
+SHIPPED = settings.SHIPPED_MODEL_DIR.name  # the model committed with the code, active after migrate
 
 
 def predict(client):
@@ -26,14 +29,14 @@ def fresh_process(fresh_predictor):
 @pytest.mark.django_db
 def test_shipped_model_is_registered_and_active_after_migrate():
     version = model_version_get_active()
-    assert version.name == "digitsite-v1"
+    assert version.name == SHIPPED
     assert version.mnist_test_accuracy >= 0.994
     assert len(version.sha256) == 64
 
 
 @pytest.mark.django_db
 def test_activating_a_version_switches_serving_without_restart(client, second_dir):
-    assert predict(client).json()["model_version"] == "digitsite-v1"
+    assert predict(client).json()["model_version"] == SHIPPED
     second = model_version_register(artifact_dir=second_dir)
     model_version_promote(version=second, by=None)
     response = predict(client)
@@ -54,11 +57,11 @@ def test_corrupt_artifact_is_refused_with_503_and_nothing_stored(client, second_
 
 @pytest.mark.django_db
 def test_corrupt_new_version_leaves_the_previous_one_serving(client, second_dir):
-    assert predict(client).json()["model_version"] == "digitsite-v1"
+    assert predict(client).json()["model_version"] == SHIPPED
     second = model_version_register(artifact_dir=second_dir, activate=True)
     (second_dir / "model.tflite").unlink()
     response = predict(client)
-    assert response.status_code == 201 and response.json()["model_version"] == "digitsite-v1"
+    assert response.status_code == 201 and response.json()["model_version"] == SHIPPED
     assert not Prediction.objects.filter(model_version=second).exists()
 
 
@@ -91,14 +94,14 @@ def test_the_active_version_is_looked_up_at_most_once_a_second(client, second_di
     settings.MODEL_ACTIVE_CHECK_SECONDS = 1
     clock = [1000.0]
     monkeypatch.setattr(predictors.time, "monotonic", lambda: clock[0])
-    assert predict(client).json()["model_version"] == "digitsite-v1"
+    assert predict(client).json()["model_version"] == SHIPPED
     second = model_version_register(artifact_dir=second_dir)
     with django_assert_num_queries(0):
         predictors.predictor_get_serving()
     ModelVersion.objects.update(is_active=False)
     ModelVersion.objects.filter(pk=second.pk).update(is_active=True)
     clock[0] += 0.5
-    assert predict(client).json()["model_version"] == "digitsite-v1"  # within the second: not looked up yet
+    assert predict(client).json()["model_version"] == SHIPPED  # within the second: not looked up yet
     clock[0] += 0.6
     assert predict(client).json()["model_version"] == "second"
 
@@ -106,6 +109,6 @@ def test_the_active_version_is_looked_up_at_most_once_a_second(client, second_di
 @pytest.mark.django_db
 def test_a_promotion_in_this_process_is_served_from_the_next_request(client, second_dir, settings):
     settings.MODEL_ACTIVE_CHECK_SECONDS = 3600
-    assert predict(client).json()["model_version"] == "digitsite-v1"
+    assert predict(client).json()["model_version"] == SHIPPED
     model_version_promote(version=model_version_register(artifact_dir=second_dir), by=None)
     assert predict(client).json()["model_version"] == "second"

@@ -32,5 +32,5 @@ class Command(BaseCommand):
             raise CommandError(f"training job {job.pk} {job.status}: {job.error}")
         version = job.model_version
         self.stdout.write(self.style.SUCCESS(
-            f"\nmodel version {version.name}: MNIST test accuracy {version.mnist_test_accuracy:.2%}; "
-            "promote it in the admin to serve it"))
+            f"\nmodel version {version.name}: MNIST test accuracy {version.mnist_test_accuracy:.2%}, "
+            f"canvas-style {version.canvas_style_accuracy:.2%}; promote it in the admin to serve it"))
