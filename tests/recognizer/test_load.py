@@ -10,8 +10,14 @@ from tests.workers import needs_postgresql
 pytestmark = [pytest.mark.slow, needs_postgresql]
 
 
-def test_load_loses_nothing_doubles_nothing_and_never_answers_5xx(transactional_db):
+def test_load_loses_nothing_doubles_nothing_and_never_answers_5xx(transactional_db, settings):
     import sys
+
+    from recognizer.models import ModelVersion
+    from recognizer.services.model_versions import model_version_register
+
+    if not ModelVersion.objects.filter(is_active=True).exists():  # an earlier transactional test flushed it
+        model_version_register(artifact_dir=settings.SHIPPED_MODEL_DIR, activate=True)
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "bench"))
