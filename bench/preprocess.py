@@ -18,6 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ml.__main__ import DEFAULT_MODEL  # noqa: E402 (the shipped model)
 from ml.data import load_mnist  # noqa: E402
 from ml.predict import Predictor  # noqa: E402
 from ml.preprocess import canvas_to_array, decode_canvas, ink_to_array  # noqa: E402
@@ -53,7 +54,7 @@ def main():
                                                           ink=(0, 0, 0, 255), background=(0, 0, 0, 0), mode="RGBA"),
         "280x280 MNIST digit": mnist_digit_png(digit, scale=10),
     }
-    predictor = Predictor.load(ROOT / "models" / "digitsite-v1")
+    predictor = Predictor.load(DEFAULT_MODEL)
     image = canvas_to_array(next(iter(canvases.values())))
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores, {args.repeat} runs each")
     print(f"{'canvas':40} {'PNG bytes':>9} {'preprocess p50':>15} {'p95':>8} {'decode p50':>11} {'rest p50':>9}")

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digitsite-v1"
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digitsite-v2"
 DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / "var" / "cache"
 
 
@@ -65,6 +65,8 @@ def add_config_arguments(parser) -> None:
                         help="no augmentation at all (affine jitter, pen redraws)")
     parser.add_argument("--redraw-fraction", type=float,
                         help="share of each batch redrawn from its skeleton with a random pen (0 turns it off)")
+    parser.add_argument("--precision", choices=("mixed_bfloat16", "float32"),
+                        help="compute dtype while training (the exported model is float32 either way)")
     parser.add_argument("--augment-pen", dest="augment_pen", action="store_true", default=None,
                         help="also jitter pen thickness and hardness with grey morphology (an ablation; off by default)")
     parser.add_argument("--no-mnist", dest="use_mnist", action="store_false", default=None)

@@ -124,6 +124,12 @@ def test_promote_and_roll_back_from_the_admin(admin_client, model_dir):
 
     page = admin_client.get(reverse("admin:recognizer_modelversion_change", args=[candidate.pk])).content.decode()
     assert "Promote to serving" in page and 'class="confusion"' in page
+    # Both evaluations, each with its accuracy per digit; the list shows both columns.
+    canvas = candidate.metrics["canvas_style"]
+    assert "MNIST test set:" in page and "Canvas-style set" in page and page.count("Accuracy per digit") == 2
+    assert f"{canvas['accuracy']:.2%} of {canvas['count']}" in page
+    listing = admin_client.get(reverse("admin:recognizer_modelversion_changelist")).content.decode()
+    assert "canvas-style" in listing.lower() and f"{canvas['accuracy']:.2%}" in listing
     admin_client.post(reverse("admin:recognizer_modelversion_promote", args=[candidate.pk]), {"reason": "newer"})
     assert model_version_get_active() == candidate
     page = admin_client.get(reverse("admin:recognizer_modelversion_change", args=[candidate.pk])).content.decode()

@@ -14,8 +14,12 @@ def test_train_in_process_records_a_job_and_a_version(capsys, settings, tmp_path
     job = TrainingJob.objects.get()
     assert job.status == "succeeded" and job.worker == "manage.py train" and job.attempts == 1
     assert not job.model_version.is_active
+    # Scored on the canvas-style set too (a few hundred digits under the test settings), per digit.
+    canvas = job.model_version.metrics["canvas_style"]
+    assert canvas["count"] == settings.CANVAS_STYLE_EVAL_SIZE and len(canvas["per_digit_accuracy"]) == 10
     output = capsys.readouterr().out
     assert "epoch 1/1 [" in output and f"model version {job.model_version.name}" in output
+    assert f"canvas-style {canvas['accuracy']:.2%}" in output
 
 
 @pytest.mark.django_db
