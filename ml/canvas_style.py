@@ -13,9 +13,10 @@ set measures exactly what serving sees.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import io
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -199,9 +200,6 @@ def canvas_style_test_set(mnist_dir, *, cache_dir=None, limit: int | None = None
     in `cache_dir` under a name that changes with anything that would change its contents.
     Returns (images, labels).
     """
-    import os
-    from pathlib import Path
-
     from ml.data import load_mnist
     from ml.dataset_io import read_labelled, to_uint8, write_npz
     from ml.preprocess import PREPROCESS_VERSION
