@@ -4,8 +4,9 @@ at the end, stored drawings must equal the 201 answers and there must be no 5xx.
     .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/digitsite_load \\
         --duration 60 --concurrency 16
 
-The database must exist and be migrated (the script runs `migrate` first). Prints the counts and
-exits non-zero if anything was lost, doubled or answered 5xx. The test suite runs it briefly.
+The database is dropped, created and migrated first (give it a name of its own). Prints the
+counts and exits non-zero if anything was lost, doubled or answered 5xx. The test suite runs it
+briefly, through run(), on its own test database.
 """
 
 import argparse
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.server import gunicorn_start, gunicorn_stop, production_env, wait_until_up  # noqa: E402
+from bench.server import database_recreate, gunicorn_start, gunicorn_stop, production_env, wait_until_up  # noqa: E402
 from bench.server import migrate as server_migrate  # noqa: E402
 from tests.canvases import data_url, one_png, png_bytes, seven_png  # noqa: E402
 
@@ -129,6 +130,7 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8190)
     args = parser.parse_args()
+    database_recreate(args.database_url)  # a fresh database: the bench counts the rows it writes
     result = run(args.database_url, args.duration, args.concurrency, args.workers, args.port)
     print(json.dumps(result, indent=2))
     ok = result["server_errors"] == 0 and result["rows_written"] == result["stored_answers"]
