@@ -239,16 +239,17 @@ def _training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None):
 
 def _training_batches(tf, images: np.ndarray, labels: np.ndarray, config: TrainConfig):
     """Shuffled batches of (images, labels), part of them redrawn with canvas pens if configured."""
-    from ml.model import redraw_with_pens
-
+    redraw = config.augment and config.redraw_fraction > 0
     columns = (images[..., None], labels)
-    if config.augment and config.redraw_fraction > 0:
+    if redraw:
         from ml.canvas_style import skeletons_2x
 
         columns = (images[..., None], skeletons_2x(images)[..., None], labels)
     dataset = tf.data.Dataset.from_tensor_slices(columns)
     dataset = dataset.shuffle(len(labels), seed=config.seed, reshuffle_each_iteration=True).batch(config.batch_size)
-    if len(columns) == 3:
+    if redraw:
+        from ml.model import redraw_with_pens
+
         dataset = dataset.map(
             lambda image, skeleton, label: (
                 redraw_with_pens(image, skeleton, fraction=config.redraw_fraction, seed=config.seed), label
