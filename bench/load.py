@@ -10,7 +10,6 @@ briefly, through run(), on its own test database.
 """
 
 import argparse
-import http.client
 import json
 import random
 import subprocess
@@ -24,7 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.server import database_recreate, gunicorn_start, gunicorn_stop, production_env, wait_until_up  # noqa: E402
+from bench.server import (  # noqa: E402
+    KeepAliveClient,
+    database_recreate,
+    gunicorn_start,
+    gunicorn_stop,
+    production_env,
+    wait_until_up,
+)
 from bench.server import migrate as server_migrate  # noqa: E402
 from tests.canvases import data_url, one_png, png_bytes, seven_png  # noqa: E402
 
@@ -59,7 +65,7 @@ def requests_mix(rng: random.Random):
 
 def client_loop(port, deadline, seed, counts, lock, guess_body):
     rng = random.Random(seed)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = KeepAliveClient(port, timeout=30)
     for kind, method, path, body in requests_mix(rng):
         if time.monotonic() > deadline:
             break
@@ -68,18 +74,10 @@ def client_loop(port, deadline, seed, counts, lock, guess_body):
         else:
             payload = body if isinstance(body, str) else json.dumps(body)
             content_type = "application/json"
-        try:
-            conn.request(method, path, payload, {"Content-Type": content_type})
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            status = "connection error"
+        status, _ = connection.send(method, path, payload, {"Content-Type": content_type})
         with lock:
             counts[(kind, status)] += 1
-    conn.close()
+    connection.close()
 
 
 def drawing_count(env) -> int:

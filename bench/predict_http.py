@@ -23,7 +23,6 @@ phase's rows do not match its 201s or a request failed.
 """
 
 import argparse
-import http.client
 import io
 import multiprocessing
 import sys
@@ -37,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.server import (  # noqa: E402
+    KeepAliveClient,
     database_recreate,
     gunicorn_start,
     gunicorn_stop,
@@ -83,7 +83,7 @@ def client(port, start_at, deadline, parts, seed, results):
     """One client process: one keep-alive connection, requests back to back until the deadline."""
     latencies, predict_ms, app_ms = array("d"), array("d"), array("d")
     statuses = {}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection = KeepAliveClient(port, timeout=60)
     headers = {"Content-Type": "application/json"}
     i = seed
     while time.time() < start_at:
@@ -93,15 +93,7 @@ def client(port, start_at, deadline, parts, seed, results):
         i += 1
         body = head + str(uuid.uuid4()).encode() + tail
         started = time.perf_counter()
-        try:
-            conn.request("POST", "/api/predictions", body, headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            status = "connection error"
+        status, response = connection.send("POST", "/api/predictions", body, headers)
         elapsed = (time.perf_counter() - started) * 1000
         statuses[status] = statuses.get(status, 0) + 1
         if status in (200, 201):
@@ -111,7 +103,7 @@ def client(port, start_at, deadline, parts, seed, results):
                 predict_ms.append(timings["predict"])
             if "app" in timings:
                 app_ms.append(timings["app"])
-    conn.close()
+    connection.close()
     results.put((statuses, latencies, predict_ms, app_ms))
 
 

@@ -1,5 +1,5 @@
 """What the benchmarks share: the site's production environment, a fresh PostgreSQL database,
-gunicorn started and stopped, readiness, and worker memory."""
+gunicorn started and stopped, readiness, worker memory, and a keep-alive client connection."""
 
 import http.client
 import os
@@ -10,6 +10,30 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class KeepAliveClient:
+    """One keep-alive HTTP connection to the local server, reopened after a connection error,
+    so one dropped connection costs one failed request, not the rest of the run."""
+
+    def __init__(self, port: int, timeout: float):
+        self.port, self.timeout = port, timeout
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def send(self, method: str, path: str, body, headers: dict):
+        """(status, response) with the body read; ("connection error", None) if it failed."""
+        try:
+            self.conn.request(method, path, body, headers)
+            response = self.conn.getresponse()
+            response.read()
+            return response.status, response
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            return "connection error", None
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def production_env(database_url: str, **overrides: str) -> dict:
