@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 def add_config_arguments(parser) -> None:
     """The TrainConfig options, for this CLI and manage.py train alike."""
     from ml.model import ARCHITECTURES
+    from ml.train import PRECISIONS
 
     parser.add_argument("--architecture", choices=ARCHITECTURES)
     parser.add_argument("--epochs", type=int)
@@ -65,7 +67,7 @@ def add_config_arguments(parser) -> None:
                         help="no augmentation at all (affine jitter, pen redraws)")
     parser.add_argument("--redraw-fraction", type=float,
                         help="share of each batch redrawn from its skeleton with a random pen (0 turns it off)")
-    parser.add_argument("--precision", choices=("mixed_bfloat16", "float32"),
+    parser.add_argument("--precision", choices=PRECISIONS,
                         help="compute dtype while training (the exported model is float32 either way)")
     parser.add_argument("--augment-pen", dest="augment_pen", action="store_true", default=None,
                         help="also jitter pen thickness and hardness with grey morphology (an ablation; off by default)")
@@ -159,9 +161,7 @@ def run_canvas_set(args) -> int:
     images, labels, styles = canvas_style_set(test.images[:count], test.labels[:count], seed=args.seed, keep_png=keep_png)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_npz(args.output, images, labels)
-    schemes = {}
-    for style in styles:
-        schemes[style.scheme] = schemes.get(style.scheme, 0) + 1
+    schemes = Counter(style.scheme for style in styles)
     print(f"wrote {args.output}: {count} canvas-style digits (recipe {RECIPE_VERSION}, seed {args.seed}) "
           f"from the MNIST test split in {time.perf_counter() - started:.0f} s")
     print("colour schemes: " + ", ".join(f"{name} {n}" for name, n in sorted(schemes.items()))
