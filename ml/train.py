@@ -113,7 +113,8 @@ def train(
     batches and at each epoch's end; it may raise TrainingCancelled (or anything) to stop.
     `evaluation_sets` maps a metric name to held-out (images, labels), e.g. users' drawings.
     `track_epochs` sets (same shape) are scored after every epoch into the history, to show
-    accuracy against time (bench/train_speed.py); the scoring time counts as training time.
+    accuracy against time (bench/train_speed.py); each row's `elapsed` includes the scoring so
+    far, and `scoring_seconds` says how long that epoch's took.
     """
     report = progress or (lambda _: None)
     started = time.monotonic()
@@ -309,9 +310,12 @@ def _progress_callback(keras, report, epochs, steps_per_epoch, every, history, t
 
         def on_epoch_end(self, epoch, logs=None):
             metrics = {"epoch": epoch + 1, **{key: round(float(value), 6) for key, value in (logs or {}).items()}}
+            scoring_started = time.monotonic()
             for set_name, (set_images, set_labels) in tracked.items():
                 predicted = self.model.predict(set_images[..., None], batch_size=1000, verbose=0).argmax(axis=1)
                 metrics[f"{set_name}_accuracy"] = round(float((predicted == set_labels).mean()), 6)
+            if tracked:
+                metrics["scoring_seconds"] = round(time.monotonic() - scoring_started, 1)
             metrics["elapsed"] = round(time.monotonic() - self.started, 1)
             history.append(metrics)
             report(self._progress(steps_per_epoch, epoch_metrics=metrics))
