@@ -16,6 +16,7 @@ from ml.preprocess import (
     BlankCanvasError,
     ImageTooLargeError,
     PreprocessError,
+    array_to_png,
     canvas_to_array,
     decode_canvas,
     ink_to_array,
@@ -257,3 +258,12 @@ def test_ink_to_array_matches_mnist_training_images():
         np.abs(ink_to_array((image * 255).astype(np.uint8)) - image).mean() for image in test.images[:200]
     ]
     assert np.median(differences) < 0.05
+
+
+def test_array_to_png_is_a_png_of_the_rounded_pixels():
+    array = np.random.default_rng(0).random((28, 28), dtype=np.float32)
+    array[0, :3] = (0.0, 1.0, 0.5)
+    with Image.open(io.BytesIO(array_to_png(array))) as image:
+        image.load()
+        assert (image.format, image.mode, image.size) == ("PNG", "L", (28, 28))
+        assert (np.asarray(image) == np.round(array * 255).astype(np.uint8)).all()
