@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-ARCHITECTURES = ("cnn-bn", "cnn-original")
+# Batch-normalised CNNs by their blocks: (filters, 3x3 convolutions) per block, each block then
+# max-pooled (28 -> 14 -> 7 -> 3). "cnn-bn-deep" doubles the convolutions at 14x14 and 7x7, where
+# they are cheap: ~1.4x the time per epoch of "cnn-bn", and it reaches 99.5 % MNIST within 5
+# minutes and 99 % canvas-style, which "cnn-bn" did in neither 10 nor 15 epochs (README ablation).
+CNN_BN_BLOCKS = {
+    "cnn-bn": ((32, 1), (64, 1), (128, 1)),
+    "cnn-bn-deep": ((32, 1), (64, 2), (128, 2)),
+}
+ARCHITECTURES = (*CNN_BN_BLOCKS, "cnn-original")
 
 
 def build_model(architecture: str):
@@ -29,10 +37,11 @@ def build_model(architecture: str):
         # momentum is 0.9 (not Keras's 0.99) so the moving statistics settle within the ~25
         # steps of a quick job, not only after hundreds.
         x = inputs
-        for filters in (32, 64, 128):
-            x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-            x = layers.BatchNormalization(momentum=0.9)(x)
-            x = layers.ReLU()(x)
+        for filters, convolutions in CNN_BN_BLOCKS[architecture]:
+            for _ in range(convolutions):
+                x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+                x = layers.BatchNormalization(momentum=0.9)(x)
+                x = layers.ReLU()(x)
             x = layers.MaxPooling2D()(x)
         x = layers.Flatten()(x)
         x = layers.Dropout(0.3)(x)

@@ -25,7 +25,7 @@ def test_tiny_training_writes_a_complete_deterministic_artifact(tmp_path):
     assert verify_artifact(tmp_path / "first")["sha256"] == first["sha256"]
     assert first["sha256"] == second["sha256"]  # same config and seed -> same weights
     stored = json.loads((tmp_path / "first" / "metadata.json").read_text())
-    assert stored["config"] == TINY.to_dict() and stored["architecture"] == "cnn-bn"
+    assert stored["config"] == TINY.to_dict() and stored["architecture"] == TINY.architecture
     assert stored["data"]["mnist_train_count"] == 2000
     assert set(stored["data"]["mnist_train_checksums"]) == {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"}
     test_metrics = stored["metrics"]["mnist_test"]
