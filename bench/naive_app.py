@@ -5,7 +5,7 @@ tiny WSGI app (bench only, never deployed).
     GET /healthz -> {"ok": true, "pid": ...}
 
 It decodes and preprocesses with the same ml.preprocess.canvas_to_array, holds the Keras model
-(models/digitsite-v2/model.keras) loaded once per process, and calls model.predict() on every
+(models/digitsite-v3/model.keras) loaded once per process, and calls model.predict() on every
 request; it stores nothing. TensorFlow is imported and the model loaded when gunicorn imports
 this module in each worker, after the fork (never with --preload: a process that ran TF ops
 before forking hangs its children).
@@ -21,7 +21,7 @@ import keras  # noqa: E402
 
 from ml.preprocess import PreprocessError, canvas_to_array  # noqa: E402
 
-MODEL = keras.saving.load_model(Path(__file__).resolve().parent.parent / "models" / "digitsite-v2" / "model.keras")
+MODEL = keras.saving.load_model(Path(__file__).resolve().parent.parent / "models" / "digitsite-v3" / "model.keras")
 
 
 def application(environ, start_response):

@@ -160,7 +160,7 @@ _SHARED_MNIST = BASE_DIR.parent / "shared" / "data" / "mnist"
 MNIST_DIR = Path(env("MNIST_DIR") or (_SHARED_MNIST if _SHARED_MNIST.exists() else BASE_DIR / "var" / "mnist"))
 MODEL_DIR = Path(env("MODEL_DIR") or BASE_DIR / "models")
 # The model trained and committed with the code; registered as the first active version.
-SHIPPED_MODEL_DIR = BASE_DIR / "models" / "digitsite-v2"
+SHIPPED_MODEL_DIR = BASE_DIR / "models" / "digitsite-v3"
 # Every training job also scores its model on the canvas-style set: this many MNIST test digits
 # redrawn as canvas PNGs (ml/canvas_style.py), built on first use and kept in DATASET_CACHE_DIR.
 CANVAS_STYLE_EVAL_SIZE = envint("CANVAS_STYLE_EVAL_SIZE", "10000")

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digitsite-v2"
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digitsite-v3"
 DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / "var" / "cache"
 
 
@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train_parser = commands.add_parser("train", help="train a model and write its artifact")
-    train_parser.add_argument("--name", required=True, help="artifact folder name, e.g. digitsite-v2")
+    train_parser.add_argument("--name", required=True, help="artifact folder name, e.g. digitsite-v3")
     train_parser.add_argument("--output-dir", type=Path, default=Path("models"))
     train_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
     train_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,

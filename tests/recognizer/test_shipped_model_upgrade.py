@@ -1,4 +1,5 @@
-"""Migration 0006: a site still serving the previously shipped model switches to the new one."""
+"""Migrations 0006 and 0007 (the same step): a site still serving a previously shipped model
+switches to the new one."""
 
 import importlib
 
