@@ -13,7 +13,9 @@ connection and pre-encoded bodies, so the client is not the bottleneck.
 Per phase it prints requests/s, HTTP latency p50/p95/p99, the successes, the Drawing rows written
 (counted in SQL; they must equal the 201s: OK or MISMATCH) and the server-side time from the
 `Server-Timing` header: `predict` (decode + preprocess + inference + the database write) and
-`app` (the whole request inside Django). Then the resident memory of each worker after the load
+`app` (the whole request inside Django), and who used the CPU meanwhile: milliseconds per answer
+spent by the gunicorn workers, the client processes and the rest of the machine (PostgreSQL),
+and the share left idle — what saturates first. Then the resident memory of each worker after the load
 and the ready time (gunicorn launched -> first 200 from /healthz).
 
 The baseline (bench/naive_app.py, same gunicorn settings) is the original Flask app's way: the
@@ -25,6 +27,7 @@ phase's rows do not match its 201s or a request failed.
 import argparse
 import io
 import multiprocessing
+import os
 import sys
 import time
 import uuid
@@ -37,9 +40,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.server import (  # noqa: E402
     KeepAliveClient,
+    cpu_seconds,
+    cpu_seconds_since,
     database_recreate,
     gunicorn_start,
     gunicorn_stop,
+    machine_cpu_seconds,
     migrate,
     production_env,
     rss_mb,
@@ -128,6 +134,8 @@ class Phase:
     predict_ms: list = field(default_factory=list)
     app_ms: list = field(default_factory=list)
     rows: int | None = None
+    cpu_ms: dict = field(default_factory=dict)  # CPU milliseconds per answer, by who spent them
+    idle: float = 0.0  # share of the machine's CPU time nobody here used
 
     @property
     def successes(self) -> int:
@@ -202,7 +210,9 @@ def serve_and_drive(name, app, *, args, env, parts, workers, warmup, database_ur
         phases = []
         for concurrency in args.concurrency:
             before = drawing_count(database_url) if database_url else None
+            usage = cpu_usage(server.pid)
             phase = drive(args.port, concurrency, args.duration, parts)
+            phase.cpu_ms, phase.idle = cpu_per_answer(usage, cpu_usage(server.pid), phase.successes)
             if database_url:
                 phase.rows = drawing_count(database_url) - before
             phases.append(phase)
@@ -211,6 +221,28 @@ def serve_and_drive(name, app, *, args, env, parts, workers, warmup, database_ur
     finally:
         gunicorn_stop(server)
     return Run(name, workers, ready_s, rss, phases)
+
+
+def cpu_usage(master_pid: int) -> dict:
+    """CPU seconds used so far by each gunicorn worker, by this script's finished client
+    processes (drive() joins them) and by the whole machine."""
+    children = os.times()
+    busy, idle = machine_cpu_seconds()
+    return {"workers": cpu_seconds(worker_pids(master_pid)), "clients": children.children_user + children.children_system,
+            "busy": busy, "idle": idle}
+
+
+def cpu_per_answer(before: dict, after: dict, answers: int) -> tuple[dict, float]:
+    """Who used the CPU during a phase, in ms per successful answer: the web workers, the load
+    generator, and the rest of the machine (PostgreSQL, nearly all of it, since nothing else
+    runs; counted as the remainder because its backends come and go), and the share of the
+    machine's CPU left idle: which of them saturates it."""
+    workers = cpu_seconds_since(before["workers"], after["workers"])
+    clients = after["clients"] - before["clients"]
+    busy, idle = after["busy"] - before["busy"], after["idle"] - before["idle"]
+    used = {"workers": workers, "clients": clients, "database & rest": max(0.0, busy - workers - clients)}
+    per_answer = {who: seconds * 1000 / max(answers, 1) for who, seconds in used.items()}
+    return per_answer, idle / max(busy + idle, 1e-9)
 
 
 def print_phase(name: str, workers: int, phase: Phase) -> None:
@@ -224,6 +256,9 @@ def print_phase(name: str, workers: int, phase: Phase) -> None:
         line += (f"  rows {phase.rows:6d} {verdict}  server predict p50 {percentile(phase.predict_ms, 50):.2f} "
                  f"p95 {percentile(phase.predict_ms, 95):.2f}, app p50 {percentile(phase.app_ms, 50):.2f} "
                  f"p95 {percentile(phase.app_ms, 95):.2f} ms")
+    if phase.cpu_ms:
+        line += ("  CPU ms/answer: " + ", ".join(f"{who} {ms:.2f}" for who, ms in phase.cpu_ms.items())
+                 + f"; idle {phase.idle:.0%}")
     print(line, flush=True)
 
 

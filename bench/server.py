@@ -123,6 +123,32 @@ def worker_pids(master_pid: int) -> list[int]:
     return sorted(pids)
 
 
+def cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU seconds each process has used so far (those already gone are left out)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15 of stat)
+    return used
+
+
+def cpu_seconds_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two cpu_seconds() readings, counting processes that started in
+    between (a new database connection) and not those that ended (their last share is lost)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine since boot, all cores (/proc/stat)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq + steal) / tick, (idle + iowait) / tick
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process (VmRSS), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
