@@ -15,8 +15,8 @@ Per phase it prints requests/s, HTTP latency p50/p95/p99, the successes, the Dra
 `Server-Timing` header: `predict` (decode + preprocess + inference + the database write) and
 `app` (the whole request inside Django), and who used the CPU meanwhile: milliseconds per answer
 spent by the gunicorn workers, the client processes and the rest of the machine (PostgreSQL),
-and the share left idle — what saturates first. Then the resident memory of each worker after the load
-and the ready time (gunicorn launched -> first 200 from /healthz).
+and the share left idle — what saturates first. Then the resident memory of each worker after
+the load and the ready time (gunicorn launched -> first 200 from /healthz).
 
 The baseline (bench/naive_app.py, same gunicorn settings) is the original Flask app's way: the
 same preprocessing, then Keras model.predict() per request, nothing stored. The script prints

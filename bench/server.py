@@ -1,5 +1,6 @@
 """What the benchmarks share: the site's production environment, a fresh PostgreSQL database,
-gunicorn started and stopped, readiness, worker memory, and a keep-alive client connection."""
+gunicorn started and stopped, readiness, worker memory and CPU time, and a keep-alive client
+connection."""
 
 import http.client
 import os

@@ -73,11 +73,11 @@ def main():
 
 def _config(args) -> TrainConfig:
     overrides = {} if args.epochs is None else {"epochs": args.epochs}
-    fields = {field.name: field for field in dataclasses.fields(TrainConfig)}
+    options = [field.name for field in dataclasses.fields(TrainConfig)]
     for item in args.set:
         option, _, text = item.partition("=")
-        if option not in fields:
-            raise SystemExit(f"--set {item}: no such option; choose from {', '.join(fields)}")
+        if option not in options:
+            raise SystemExit(f"--set {item}: no such option; choose from {', '.join(options)}")
         default = getattr(TrainConfig(), option)
         kind = int if default is None else type(default)
         overrides[option] = text.lower() in ("1", "true", "yes") if kind is bool else kind(text)
