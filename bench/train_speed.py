@@ -1,6 +1,6 @@
 """Train the default config from scratch and print MNIST test accuracy against wall time.
 
-    .venv/bin/python bench/train_speed.py [--epochs N] [--set option=value ...] [--keep DIR]
+    .venv/bin/python bench/train_speed.py [--keep DIR] [any `python -m ml train` option, e.g. --epochs 8]
 
 Target (issue 6): the default TrainConfig reaches >= 99.5 % MNIST test accuracy within 5 minutes
 of wall time on the 2-core CI machine. Wall time is the whole `ml.train.train` call: loading
@@ -12,7 +12,6 @@ printed). Run it on an otherwise idle machine.
 """
 
 import argparse
-import dataclasses
 import os
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ml.__main__ import DEFAULT_CACHE_DIR, _default_mnist_dir  # noqa: E402
+from ml.__main__ import DEFAULT_CACHE_DIR, _default_mnist_dir, add_config_arguments, config_from_arguments  # noqa: E402
 from ml.canvas_style import canvas_style_test_set  # noqa: E402
 from ml.data import load_mnist  # noqa: E402
 from ml.train import TrainConfig, train  # noqa: E402
@@ -32,14 +31,12 @@ TARGET_SECONDS = 300
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, help="override the default config's epochs")
-    parser.add_argument("--set", action="append", default=[], metavar="OPTION=VALUE",
-                        help="override another TrainConfig option, e.g. --set redraw_fraction=0.75")
+    add_config_arguments(parser)  # to time another config than the default
     parser.add_argument("--keep", type=Path, help="write the artifact here instead of a temporary folder")
     args = parser.parse_args()
 
     mnist_dir = _default_mnist_dir()
-    config = _config(args)
+    config = TrainConfig(**config_from_arguments(vars(args)))
     test = load_mnist(mnist_dir, "test")
     canvas = canvas_style_test_set(mnist_dir, cache_dir=DEFAULT_CACHE_DIR)  # built before the clock starts
     print(f"config: {config.to_dict()}")
@@ -69,19 +66,6 @@ def main():
           f"{training:.0f} s (fit {metadata['training_seconds'] - scoring:.0f} s)")
     met = final >= TARGET_ACCURACY and training <= TARGET_SECONDS
     print(f"target >= {TARGET_ACCURACY:.1%} within {TARGET_SECONDS} s: {'MET' if met else 'NOT MET'}")
-
-
-def _config(args) -> TrainConfig:
-    overrides = {} if args.epochs is None else {"epochs": args.epochs}
-    options = [field.name for field in dataclasses.fields(TrainConfig)]
-    for item in args.set:
-        option, _, text = item.partition("=")
-        if option not in options:
-            raise SystemExit(f"--set {item}: no such option; choose from {', '.join(options)}")
-        default = getattr(TrainConfig(), option)
-        kind = int if default is None else type(default)
-        overrides[option] = text.lower() in ("1", "true", "yes") if kind is bool else kind(text)
-    return dataclasses.replace(TrainConfig(), **overrides)
 
 
 def _print_epoch(progress):
