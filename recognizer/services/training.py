@@ -158,7 +158,7 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             settings.MNIST_DIR, cache_dir=settings.DATASET_CACHE_DIR, limit=settings.CANVAS_STYLE_EVAL_SIZE
         )
 
-        metadata = train(
+        train(
             config,
             mnist_dir=settings.MNIST_DIR,
             output_dir=settings.MODEL_DIR,
@@ -172,8 +172,8 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             if not still_running.exists():
                 raise JobStateError("the job was ended while it ran (reaped or cancelled)")
             version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot)
-            log.write(f"registered model version {version.name}: MNIST test {metadata['metrics']['mnist_test']['accuracy']:.2%}, "
-                      f"canvas-style {metadata['metrics']['canvas_style']['accuracy']:.2%}")
+            log.write(f"registered model version {version.name}: MNIST test {version.mnist_test_accuracy:.2%}, "
+                      f"canvas-style {version.canvas_style_accuracy:.2%}")
             still_running.update(
                 status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),
                 progress={**job.progress, "stage": "done", "percent": 100.0, "eta": 0},
