@@ -1,7 +1,7 @@
 """Prediction over HTTP, the production way, against a naive baseline.
 
     .venv/bin/python bench/predict_http.py [--workers 2,4] [--concurrency 1,4,16] [--duration 20]
-        [--database-url postgres://postgres@127.0.0.1:5432/digitsite_bench] [--no-naive]
+        [--database-url postgres://postgres@127.0.0.1:5432/digitsite_bench] [--no-naive] [--bare]
 
 Drops, creates and migrates the bench database, then for each worker count starts the site under
 gunicorn (sync workers, DEBUG off, PostgreSQL) and drives POST /api/predictions with realistic
@@ -20,8 +20,10 @@ the load and the ready time (gunicorn launched -> first 200 from /healthz).
 
 The baseline (bench/naive_app.py, same gunicorn settings) is the original Flask app's way: the
 same preprocessing, then Keras model.predict() per request, nothing stored. The script prints
-its numbers and the throughput ratio, ours / naive, at each concurrency. Exits non-zero if a
-phase's rows do not match its 201s or a request failed.
+its numbers and the throughput ratio, ours / naive, at each concurrency. With --bare it also
+serves bench/bare_app.py (the same service call without Django's request stack: no middleware,
+sessions, CSRF, rate limits or ninja) the same way, to show what the framework costs. Exits
+non-zero if a phase's rows do not match its 201s or a request failed.
 """
 
 import argparse
@@ -262,17 +264,18 @@ def print_phase(name: str, workers: int, phase: Phase) -> None:
     print(line, flush=True)
 
 
-def summary(ours: list[Run], naive: list[Run]) -> bool:
+def summary(ours: list[Run], naive: list[Run], bare: list[Run]) -> bool:
     print("\n== summary ==")
-    for run in ours + naive:
+    for run in ours + bare + naive:
         rss = ", ".join(f"{mb:.0f}" for mb in run.rss_mb)
         print(f"{run.name:5} {run.workers}w: ready {run.ready_s:.2f} s; worker RSS after load (MB): {rss}")
-    if naive:
-        print("\nthroughput, ours / naive:")
-        for mine, theirs in zip(ours, naive):
-            for a, b in zip(mine.phases, theirs.phases):
-                ratio = a.rps / b.rps if b.rps else float("inf")
-                print(f"  {mine.workers}w c={a.concurrency:<3} {a.rps:8.1f} / {b.rps:6.1f} req/s = {ratio:6.1f}x")
+    for name, runs in (("ours", ours), ("bare", bare)):
+        if runs and naive:
+            print(f"\nthroughput, {name} / naive:")
+            for mine, theirs in zip(runs, naive):
+                for a, b in zip(mine.phases, theirs.phases):
+                    ratio = a.rps / b.rps if b.rps else float("inf")
+                    print(f"  {mine.workers}w c={a.concurrency:<3} {a.rps:8.1f} / {b.rps:6.1f} req/s = {ratio:6.1f}x")
     print("\ntargets:")
     checks = []
     for run in ours:
@@ -299,7 +302,7 @@ def summary(ours: list[Run], naive: list[Run]) -> bool:
         print(f"  {'met    ' if met else 'NOT MET'} {label}{': ' + value if value else ''}")
     # Lost or doubled rows and failed requests are errors; the timing targets are reported.
     return all(phase.rows == phase.created == phase.successes and not phase.failures
-               for run in ours for phase in run.phases) and not any(phase.failures for run in naive for phase in run.phases)
+               for run in ours + bare for phase in run.phases) and not any(phase.failures for run in naive for phase in run.phases)
 
 
 def load_average() -> str:
@@ -321,6 +324,9 @@ def main():
     parser.add_argument("--gunicorn-args", type=str.split, default=[],
                         help='more gunicorn options for both apps, e.g. "--worker-class gthread --threads 1"')
     parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--bare", action="store_true",
+                        help="also measure bench/bare_app.py: the same service without Django's request stack, "
+                             "the ceiling any leaner Django path could reach (not a target)")
     args = parser.parse_args()
 
     parts = bodies(canvases())
@@ -329,15 +335,18 @@ def main():
     migrate(env)
     print(f"{len(parts)} canvases; {args.duration:.0f} s per phase; {multiprocessing.cpu_count()} CPUs; "
           f"load average {load_average()}", flush=True)
-    ours, naive = [], []
+    ours, naive, bare = [], [], []
     for workers in args.workers:
         ours.append(serve_and_drive("ours", "digitsite.wsgi", args=args, env=env, parts=parts, workers=workers,
                                     warmup=args.warmup, database_url=args.database_url))
+        if args.bare:
+            bare.append(serve_and_drive("bare", "bench.bare_app:application", args=args, env=env, parts=parts,
+                                        workers=workers, warmup=args.warmup, database_url=args.database_url))
         if not args.no_naive:
             naive.append(serve_and_drive("naive", "bench.naive_app:application", args=args, env=env, parts=parts,
                                          workers=workers, warmup=args.naive_warmup))
     print(f"load average at the end {load_average()}")
-    sys.exit(0 if summary(ours, naive) else 1)
+    sys.exit(0 if summary(ours, naive, bare) else 1)
 
 
 if __name__ == "__main__":
