@@ -3,7 +3,6 @@
 from ml.preprocess import BlankCanvasError, ImageTooLargeError, PreprocessError
 from recognizer.services.drawings import IdempotencyKeyReused
 from recognizer.services.predictors import ModelUnavailable
-from recognizer.services.predictors import ModelUnavailable
 
 
 def error_status(exc: Exception) -> int:
