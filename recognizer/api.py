@@ -17,7 +17,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import EmptyPage, Paginator
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.security.base import AuthBase
@@ -124,8 +123,8 @@ def drawing_out(drawing: Drawing, *, with_input: bool = False) -> dict:
         "user_label": drawing.user_label,
         "canvas_width": drawing.canvas_width,
         "canvas_height": drawing.canvas_height,
-        "image_url": reverse("drawing-image", args=[drawing.id]),
-        "input_url": reverse("drawing-input-image", args=[drawing.id]),
+        "image_url": drawing.image_url,
+        "input_url": drawing.input_url,
         "input_image": input_image,
     }
 

@@ -5,6 +5,7 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -208,6 +209,16 @@ class Drawing(models.Model):
 
     def pixels_array(self) -> np.ndarray:
         return np.frombuffer(bytes(self.pixels), dtype=np.float32).reshape(28, 28)
+
+    @property
+    def image_url(self) -> str:
+        """The canvas PNG as drawn (visible to its owner and to staff)."""
+        return reverse("drawing-image", args=[self.id])
+
+    @property
+    def input_url(self) -> str:
+        """The 28x28 image the model saw, as a PNG."""
+        return reverse("drawing-input-image", args=[self.id])
 
     _latest_prediction = None  # set by the service that creates it, or found once and kept
 

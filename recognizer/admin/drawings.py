@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html
 
 from ml.dataset_io import write_npz
@@ -133,15 +133,13 @@ class DrawingAdmin(admin.ModelAdmin):
 
     @admin.display(description="drawing")
     def thumbnail(self, drawing):
-        url = reverse("drawing-image", args=[drawing.id])
         return format_html('<img src="{}" alt="drawing" width="56" height="56" loading="lazy" '
-                           'style="background:#fff;border:1px solid #ccc">', url)
+                           'style="background:#fff;border:1px solid #ccc">', drawing.image_url)
 
     @admin.display(description="model saw")
     def model_input(self, drawing):
-        url = reverse("drawing-input-image", args=[drawing.id])
         return format_html('<img src="{}" alt="28x28 input" width="56" height="56" loading="lazy" '
-                           'style="image-rendering:pixelated">', url)
+                           'style="image-rendering:pixelated">', drawing.input_url)
 
     @admin.display(description="prediction", ordering="confidence")
     def predicted(self, drawing):
@@ -259,8 +257,8 @@ class DrawingAdmin(admin.ModelAdmin):
 def _review_json(drawing: Drawing) -> dict:
     return {
         "id": str(drawing.id),
-        "image_url": reverse("drawing-image", args=[drawing.id]),
-        "input_url": reverse("drawing-input-image", args=[drawing.id]),
+        "image_url": drawing.image_url,
+        "input_url": drawing.input_url,
         "predicted_digit": drawing.predicted_digit,
         "confidence": drawing.confidence,
         "user_label": drawing.user_label,
