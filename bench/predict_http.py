@@ -7,8 +7,10 @@ Drops, creates and migrates the bench database, then for each worker count start
 gunicorn (sync workers, DEBUG off, PostgreSQL) and drives POST /api/predictions with realistic
 canvas PNGs (several digits; stroke drawings and MNIST digits; black-on-white and white-on-black;
 200x200 and 280x280; a fresh idempotency key per drawing, as the canvas page sends) for
-`--duration` seconds at each concurrency. Each client is its own process with one keep-alive
-connection and pre-encoded bodies, so the client is not the bottleneck.
+`--duration` seconds at each concurrency. Each client is its own process with pre-encoded
+bodies and one connection, kept alive where the server allows it (gunicorn's sync workers close
+it after each answer, and the client reconnects). The clients share the machine's cores with the
+server, and their CPU time is printed.
 
 Per phase it prints requests/s, HTTP latency p50/p95/p99, the successes, the Drawing rows written
 (counted in SQL; they must equal the 201s: OK or MISMATCH) and the server-side time from the
@@ -88,7 +90,8 @@ def bodies(pngs: list[bytes]) -> list[tuple[bytes, bytes]]:
 
 
 def client(port, start_at, deadline, parts, seed, results):
-    """One client process: one keep-alive connection, requests back to back until the deadline."""
+    """One client process: requests back to back until the deadline, on one connection while the
+    server keeps it open."""
     latencies, predict_ms, app_ms = array("d"), array("d"), array("d")
     statuses = {}
     connection = KeepAliveClient(port, timeout=60)
