@@ -29,7 +29,7 @@ class TrainingCancelled(Exception):
 @dataclass(frozen=True)
 class TrainConfig:
     architecture: str = "cnn-bn-deep"
-    epochs: int = 7  # with the cosine schedule: under 5 minutes on the 2-core machine (bench/train_speed.py)
+    epochs: int = 7  # with the cosine schedule: under 5 minutes on the usual 2-core host, 7 on a slower one (README)
     batch_size: int = 128
     learning_rate: float = 3e-3  # peak of the warm-up + cosine schedule (Adam)
     augment: bool = True  # random affine jitter of the training images
