@@ -1,7 +1,7 @@
 """The JSON API (django-ninja), documented at /api/docs, schema at /api/openapi.json.
 
 Visitors are identified by their Django session: a signed-in user, or an anonymous browser
-session. Writes that carry the site's cookies are CSRF-checked; a client that sends no cookie
+(by the opaque visitor id in its session's data, see recognizer/visitors.py). Writes that carry the site's cookies are CSRF-checked; a client that sends no cookie
 has nothing to forge and needs no token (its drawings belong to nobody).
 """
 
@@ -35,6 +35,7 @@ from recognizer.services.drawings import (
     prediction_preview,
 )
 from recognizer.services.predictors import ModelUnavailable
+from recognizer.visitors import visitor_id_ensure, visitor_id_get
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ api = NinjaAPI(title="Digitsite API", version="1.0", urls_namespace="api", descr
 @dataclass(frozen=True)
 class Visitor:
     user: object
-    session_key: str
+    visitor_id: str  # "" for a signed-in user's or a new browser's request
     is_browser: bool  # carries our cookies, so it is CSRF-checked and may get a session
 
 
@@ -59,7 +60,7 @@ class SessionVisitor(AuthBase):
         is_browser = settings.SESSION_COOKIE_NAME in request.COOKIES or settings.CSRF_COOKIE_NAME in request.COOKIES
         if request.method not in ("GET", "HEAD", "OPTIONS") and is_browser and check_csrf(request):
             raise HttpError(403, "CSRF check failed: reload the page and try again")
-        return Visitor(user=request.user, session_key=request.session.session_key or "", is_browser=is_browser)
+        return Visitor(user=request.user, visitor_id=visitor_id_get(request), is_browser=is_browser)
 
 
 visitor = SessionVisitor()
@@ -131,7 +132,7 @@ def drawing_out(drawing: Drawing, *, with_input: bool = False) -> dict:
 
 def _visible_drawing(request, drawing_id) -> Drawing:
     try:
-        return drawing_get_for_visitor(drawing_id=drawing_id, user=request.auth.user, session_key=request.auth.session_key)
+        return drawing_get_for_visitor(drawing_id=drawing_id, user=request.auth.user, visitor_id=request.auth.visitor_id)
     except Drawing.DoesNotExist:
         raise HttpError(404, "no such drawing") from None
 
@@ -154,16 +155,14 @@ def prediction_create(request, response: HttpResponse, payload: PredictionIn):
         request.model_version = version.name
         return Status(200, {"digit": result.digit, "confidence": result.confidence,
                             "probabilities": list(result.probabilities), "model_version": version.name})
-    session_key = request.auth.session_key
-    if request.auth.is_browser and not session_key:
-        # An anonymous browser's drawings belong to its session: start one (and send its cookie).
-        request.session["anonymous_visitor"] = True
-        request.session.save()
-        session_key = request.session.session_key
+    visitor_id = request.auth.visitor_id
+    if request.auth.is_browser and not visitor_id and not request.user.is_authenticated:
+        # An anonymous browser's drawings belong to it: give it an id (and its session a cookie).
+        visitor_id = visitor_id_ensure(request)
     drawing, created = drawing_create_with_prediction(
         image=payload.image,
         owner=request.user,
-        session_key=session_key,
+        visitor_id=visitor_id,
         idempotency_key=payload.idempotency_key,
     )
     response["Server-Timing"] = _server_timing(started)
@@ -180,7 +179,7 @@ def _server_timing(started: float) -> str:
 
 @api.get("/drawings", auth=visitor, response=DrawingPageOut, summary="Your drawings, newest first")
 def drawing_list(request, page: int = 1):
-    drawings = drawing_list_for_visitor(user=request.auth.user, session_key=request.auth.session_key)
+    drawings = drawing_list_for_visitor(user=request.auth.user, visitor_id=request.auth.visitor_id)
     paginator = Paginator(drawings, settings.DRAWINGS_PER_PAGE)
     try:
         current = paginator.page(page)

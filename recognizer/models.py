@@ -172,8 +172,9 @@ class Drawing(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="drawings"
     )
-    # Anonymous drawings belong to the browser session that made them.
-    session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    # An anonymous drawing belongs to the browser that made it, through the opaque id in that
+    # browser's session data (recognizer/visitors.py); never the session key, which is a credential.
+    visitor_id = models.CharField(max_length=64, blank=True, db_index=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.CANVAS)
     image_png = models.BinaryField()
     pixels = models.BinaryField(help_text="float32 28x28, what the model saw")

@@ -14,17 +14,17 @@ def model_version_get_active() -> ModelVersion | None:
     return ModelVersion.objects.filter(is_active=True).first()
 
 
-def _visible_to(user, session_key: str | None) -> Q | None:
+def _visible_to(user, visitor_id: str | None) -> Q | None:
     if user is not None and user.is_authenticated:
         return Q(owner=user)
-    if session_key:
-        return Q(owner__isnull=True, session_key=session_key)
+    if visitor_id:
+        return Q(owner__isnull=True, visitor_id=visitor_id)
     return None
 
 
-def drawing_list_for_visitor(*, user, session_key: str | None) -> QuerySet[Drawing]:
+def drawing_list_for_visitor(*, user, visitor_id: str | None) -> QuerySet[Drawing]:
     """The visitor's own drawings, newest first, with their predictions prefetched."""
-    condition = _visible_to(user, session_key)
+    condition = _visible_to(user, visitor_id)
     if condition is None:
         return Drawing.objects.none()
     return (
@@ -34,21 +34,21 @@ def drawing_list_for_visitor(*, user, session_key: str | None) -> QuerySet[Drawi
     )
 
 
-def drawing_get_for_visitor(*, drawing_id, user, session_key: str | None) -> Drawing:
+def drawing_get_for_visitor(*, drawing_id, user, visitor_id: str | None) -> Drawing:
     """The drawing if the visitor may see it; Drawing.DoesNotExist otherwise (so ids don't leak)."""
-    condition = _visible_to(user, session_key)
+    condition = _visible_to(user, visitor_id)
     if condition is None:
         raise Drawing.DoesNotExist
-    return drawing_list_for_visitor(user=user, session_key=session_key).defer(None).get(condition, pk=drawing_id)
+    return drawing_list_for_visitor(user=user, visitor_id=visitor_id).defer(None).get(condition, pk=drawing_id)
 
 
-def drawing_stats_for_visitor(*, user, session_key: str | None) -> dict:
+def drawing_stats_for_visitor(*, user, visitor_id: str | None) -> dict:
     """How often the model was right on the visitor's drawings, as far as they told us.
 
     A drawing the visitor did not correct counts as right; one they labelled counts as right
     when the label equals the latest prediction.
     """
-    drawings = drawing_list_for_visitor(user=user, session_key=session_key)
+    drawings = drawing_list_for_visitor(user=user, visitor_id=visitor_id)
     total = drawings.count()
     wrong = 0
     if total:

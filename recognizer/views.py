@@ -24,20 +24,25 @@ from recognizer.selectors import (
 from recognizer.health import health_database, health_model, health_redis
 from recognizer.services.drawings import drawing_create_with_prediction
 from recognizer.services.predictors import ModelUnavailable
+from recognizer.visitors import visitor_id_ensure, visitor_id_get
 
 
 @require_GET
 @ensure_csrf_cookie
 def canvas(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # The page's session exists before its first drawing, so drawings sent at once (several
+        # pen-ups in flight) all carry one cookie and belong to one visitor.
+        visitor_id_ensure(request)
     return render(request, "recognizer/canvas.html", {"model_version": model_version_get_active()})
 
 
 @require_GET
 def drawing_list(request: HttpRequest) -> HttpResponse:
-    session_key = request.session.session_key
-    drawings = drawing_list_for_visitor(user=request.user, session_key=session_key)
+    visitor_id = visitor_id_get(request)
+    drawings = drawing_list_for_visitor(user=request.user, visitor_id=visitor_id)
     page = Paginator(drawings, settings.DRAWINGS_PER_PAGE).get_page(request.GET.get("page"))
-    stats = drawing_stats_for_visitor(user=request.user, session_key=session_key)
+    stats = drawing_stats_for_visitor(user=request.user, visitor_id=visitor_id)
     return render(request, "recognizer/drawing_list.html", {"page": page, "stats": stats})
 
 
@@ -47,7 +52,7 @@ def _drawing_for_request(request: HttpRequest, drawing_id) -> Drawing:
     else:
         try:
             drawing = drawing_get_for_visitor(
-                drawing_id=drawing_id, user=request.user, session_key=request.session.session_key
+                drawing_id=drawing_id, user=request.user, visitor_id=visitor_id_get(request)
             )
         except Drawing.DoesNotExist:
             drawing = None

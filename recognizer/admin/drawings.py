@@ -106,10 +106,10 @@ class DrawingAdmin(admin.ModelAdmin):
                    "created_at", OwnerFilter, "source")
     search_fields = ("owner__username", "=id")
     list_per_page = 50
-    readonly_fields = ("id", "thumbnail", "model_input", "predicted", "owner", "session_key", "source",
+    readonly_fields = ("id", "thumbnail", "model_input", "predicted", "owner", "source",
                        "canvas_width", "canvas_height", "user_label", "user_labeled_at", "review_status", "label",
                        "reviewed_by", "reviewed_at", "label_version", "idempotency_key", "created_at")
-    exclude = ("image_png", "pixels", "predicted_digit", "confidence")
+    exclude = ("image_png", "pixels", "predicted_digit", "confidence", "visitor_id")  # the visitor id is never shown
     inlines = (PredictionInline, LabelChangeInline)
     date_hierarchy = "created_at"
     actions = ["confirm_predictions", "reject_as_junk", *[_label_action(d) for d in range(10)], "download_reviewed"]

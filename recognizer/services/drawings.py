@@ -29,7 +29,7 @@ def drawing_create_with_prediction(
     *,
     image: str | bytes,
     owner=None,
-    session_key: str = "",
+    visitor_id: str = "",
     source: str = Drawing.Source.CANVAS,
     idempotency_key: uuid.UUID | None = None,
 ) -> tuple[Drawing, bool]:
@@ -49,7 +49,7 @@ def drawing_create_with_prediction(
         version, predictor = predictor_get_serving()
     except (PreprocessError, ModelUnavailable):
         # A retry of a stored drawing is answered with it, whatever this attempt's image or model.
-        existing = _drawing_for_idempotency_key(idempotency_key, owner, session_key) if idempotency_key else None
+        existing = _drawing_for_idempotency_key(idempotency_key, owner, visitor_id) if idempotency_key else None
         if existing is None:
             raise
         return existing, False
@@ -58,7 +58,7 @@ def drawing_create_with_prediction(
 
     drawing = Drawing(
         owner=owner if owner is not None and owner.is_authenticated else None,
-        session_key=session_key or "",
+        visitor_id="" if owner is not None and owner.is_authenticated else visitor_id,
         source=source,
         image_png=canvas.png,
         pixels=pixels.astype("float32").tobytes(),
@@ -82,7 +82,7 @@ def drawing_create_with_prediction(
         # The key is taken: a retry (or a concurrent one that won the race) gets its drawing.
         if idempotency_key is None:
             raise
-        existing = _drawing_for_idempotency_key(idempotency_key, owner, session_key)
+        existing = _drawing_for_idempotency_key(idempotency_key, owner, visitor_id)
         if existing is None:
             raise
         return existing, False
@@ -136,13 +136,13 @@ def _insert_sql(obj, *, returning: bool = False) -> tuple[str, list]:
     return sql, [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
 
 
-def _drawing_for_idempotency_key(key: uuid.UUID, owner, session_key: str) -> Drawing | None:
+def _drawing_for_idempotency_key(key: uuid.UUID, owner, visitor_id: str) -> Drawing | None:
     drawing = Drawing.objects.filter(idempotency_key=key).first()
     if drawing is None:
         return None
     # A cookie-less client's drawing belongs to nobody: holding its key is enough to replay it.
-    belongs_to_nobody = drawing.owner_id is None and not drawing.session_key
-    if not belongs_to_nobody and not drawing_list_for_visitor(user=owner, session_key=session_key).filter(
+    belongs_to_nobody = drawing.owner_id is None and not drawing.visitor_id
+    if not belongs_to_nobody and not drawing_list_for_visitor(user=owner, visitor_id=visitor_id).filter(
         pk=drawing.pk
     ).exists():
         raise IdempotencyKeyReused("this idempotency key was already used for another drawing")
@@ -227,3 +227,12 @@ def drawing_import(*, png: bytes, label: int, reviewed_by=None) -> Drawing:
     """A labelled image from elsewhere: stored, predicted and reviewed like any drawing."""
     drawing, _ = drawing_create_with_prediction(image=png, source=Drawing.Source.IMPORT)
     return drawing_review(drawing=drawing, reviewed_by=reviewed_by, label=label)
+
+
+def drawing_list_claim(*, visitor_id: str, user) -> int:
+    """Give the account the drawings its person made anonymously in this browser (at login and
+    sign-up). They stop belonging to the visitor id, so a later visitor on the same browser
+    cannot see them. Returns how many moved."""
+    if not visitor_id or user is None or not user.is_authenticated:
+        return 0
+    return Drawing.objects.filter(owner__isnull=True, visitor_id=visitor_id).update(owner=user, visitor_id="")

@@ -31,7 +31,7 @@ def test_mouse_drawing_gets_a_prediction_and_is_stored(desktop_page, screenshot)
     screenshot(page, "canvas-desktop-prediction")
 
     drawing = Drawing.objects.get()
-    assert drawing.prediction.digit == 7 and drawing.session_key
+    assert drawing.prediction.digit == 7 and drawing.visitor_id and drawing.owner is None
 
 
 def test_correction_clear_and_undo(desktop_page):

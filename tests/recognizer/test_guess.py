@@ -16,7 +16,7 @@ def test_guess_answers_like_the_original_app_and_stores_the_drawing(client):
     assert response.status_code == 200
     assert response.json() == {"message": 7}
     drawing = Drawing.objects.get()
-    assert drawing.source == Drawing.Source.GUESS and drawing.owner is None and drawing.session_key == ""
+    assert drawing.source == Drawing.Source.GUESS and drawing.owner is None and drawing.visitor_id == ""
 
 
 @pytest.mark.django_db

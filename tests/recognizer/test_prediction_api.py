@@ -153,9 +153,10 @@ def test_browser_session_writes_need_the_csrf_token(client):
     assert post(client, {"image": data_url(seven_png())}).status_code == 403
     response = post(client, {"image": data_url(seven_png())}, HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 201
-    # The anonymous browser now has a session, and the drawing belongs to it.
+    # The anonymous browser has a session (since the page), and the drawing belongs to its visitor id.
     drawing = Drawing.objects.get()
-    assert drawing.owner is None and drawing.session_key == client.session.session_key
+    assert drawing.owner is None and drawing.visitor_id == client.session["visitor_id"]
+    assert drawing.visitor_id != client.session.session_key
 
 
 @pytest.mark.django_db

@@ -43,7 +43,7 @@ def rows_seen_by_another_connection() -> tuple[int, int]:
 
 
 def new_pair(version, *, digit=7) -> tuple[Drawing, Prediction]:
-    drawing = Drawing(session_key="abc", image_png=seven_png(), pixels=np.ones((28, 28), "float32").tobytes(),
+    drawing = Drawing(visitor_id="abc", image_png=seven_png(), pixels=np.ones((28, 28), "float32").tobytes(),
                       canvas_width=280, canvas_height=280, idempotency_key=uuid.uuid4(), predicted_digit=7,
                       confidence=0.75)
     prediction = Prediction(drawing=drawing, model_version=version, digit=digit, probabilities=[0.025] * 9 + [0.775],
