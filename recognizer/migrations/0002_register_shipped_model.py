@@ -1,6 +1,9 @@
-"""Register the model committed with the code as the first active version, so the site answers
-from its first run. If MODEL_DIR is not the repository's models/ folder, the shipped artifact is
-copied there first (artifacts are immutable, so a copy is as good as the original)."""
+"""Register the model shipped with this release, digitsite-v1, as the first active version, so the
+site answers from its first run. If MODEL_DIR is not the repository's models/ folder, the artifact
+is copied there first (artifacts are immutable, so a copy is as good as the original).
+
+Each shipping migration names its own artifact folder: it must do on every database, whenever it
+runs, what it did when it was written (later migrations ship later models)."""
 
 import json
 import shutil
@@ -10,14 +13,17 @@ from django.conf import settings
 from django.db import migrations
 from django.utils import timezone
 
+ARTIFACT = "digitsite-v1"
 
-def shipped_model_metadata() -> dict | None:
-    """The shipped artifact's metadata, after making sure it is in MODEL_DIR (None if absent)."""
-    shipped = Path(settings.SHIPPED_MODEL_DIR)
-    if not (shipped / "metadata.json").exists():
-        return None
-    target = Path(settings.MODEL_DIR) / shipped.name
+
+def shipped_model_metadata(artifact: str) -> dict | None:
+    """The metadata of the artifact `artifact` of the repository's models/ folder, after making sure
+    it is in MODEL_DIR (None if it is in neither)."""
+    shipped = Path(settings.BASE_DIR) / "models" / artifact
+    target = Path(settings.MODEL_DIR) / artifact
     if not target.exists():
+        if not (shipped / "metadata.json").exists():
+            return None
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(shipped, target)
     return json.loads((target / "metadata.json").read_text())
@@ -27,13 +33,12 @@ def register_shipped_model(apps, schema_editor):
     ModelVersion = apps.get_model("recognizer", "ModelVersion")
     if ModelVersion.objects.exists():
         return
-    metadata = shipped_model_metadata()
+    metadata = shipped_model_metadata(ARTIFACT)
     if metadata is None:
         return
-    shipped = Path(settings.SHIPPED_MODEL_DIR)
     ModelVersion.objects.create(
         name=metadata["name"],
-        artifact_path=shipped.name,
+        artifact_path=ARTIFACT,
         sha256=metadata["sha256"],
         metrics=metadata.get("metrics", {}),
         metadata={key: value for key, value in metadata.items() if key != "metrics"},

@@ -1,16 +1,20 @@
-"""Migrations 0006 and 0007 (the same step): a site still serving a previously shipped model
-switches to the new one."""
+"""The shipping migrations (0002 registers digitsite-v1; 0006, 0007, ... ship each later model with
+the same step): a site still serving a previously shipped model switches to the new one, and each
+migration ships its own artifact on a fresh and on an upgraded database alike."""
 
 import importlib
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 
 from recognizer.models import ModelVersion, ModelVersionChange, TrainingJob
 from recognizer.services.model_versions import model_version_register
 
-ship_model = importlib.import_module("recognizer.migrations.0006_ship_canvas_style_model").ship_model
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+ship_digitsite_v3 = importlib.import_module("recognizer.migrations.0007_ship_deeper_model").ship_digitsite_v3
+SHIPPED_IN_ORDER = ["digitsite-v1", "digitsite-v2", "digitsite-v3"]
 
 
 def an_older_site(model_dir, *, trained_by_staff: bool) -> ModelVersion:
@@ -29,19 +33,53 @@ def an_older_site(model_dir, *, trained_by_staff: bool) -> ModelVersion:
 @pytest.mark.django_db
 def test_the_previous_shipped_model_is_replaced_and_the_switch_is_audited(model_dir):
     old = an_older_site(model_dir, trained_by_staff=False)
-    ship_model(apps, None)
+    ship_digitsite_v3(apps, None)
     active = ModelVersion.objects.get(is_active=True)
-    assert active.name == settings.SHIPPED_MODEL_DIR.name and active.canvas_style_accuracy is not None
+    assert active.name == "digitsite-v3" and active.canvas_style_accuracy is not None
     change = ModelVersionChange.objects.get()
     assert (change.from_version, change.to_version) == (old, active)
-    ship_model(apps, None)  # running it again changes nothing
+    ship_digitsite_v3(apps, None)  # running it again changes nothing
     assert ModelVersion.objects.count() == 2 and ModelVersionChange.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_a_version_promoted_by_staff_keeps_serving(model_dir):
     old = an_older_site(model_dir, trained_by_staff=True)
-    ship_model(apps, None)
+    ship_digitsite_v3(apps, None)
     assert ModelVersion.objects.get(is_active=True) == old
-    assert ModelVersion.objects.filter(name=settings.SHIPPED_MODEL_DIR.name, is_active=False).exists()
+    assert ModelVersion.objects.filter(name="digitsite-v3", is_active=False).exists()
     assert not ModelVersionChange.objects.exists()
+
+
+def migrate(executor: MigrationExecutor, target: str):
+    executor.loader.build_graph()
+    executor.migrate([("recognizer", target)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upgraded_site_gets_every_later_shipped_model_in_turn():
+    """A site that ran 0002 long ago (serving digitsite-v1) and upgrades now registers v2 in 0006 and
+    v3 in 0007, each with its audit row: no migration reads today's shipped model."""
+    executor = MigrationExecutor(connection)
+    leaf = executor.loader.graph.leaf_nodes("recognizer")[0][1]
+    migrate(executor, "0005_backfill_predictions_and_reviewers_group")
+    try:
+        old_apps = executor.loader.project_state(("recognizer", "0005_backfill_predictions_and_reviewers_group")).apps
+        old_apps.get_model("recognizer", "ModelVersionChange").objects.all().delete()
+        OldModelVersion = old_apps.get_model("recognizer", "ModelVersion")
+        OldModelVersion.objects.all().delete()
+        importlib.import_module("recognizer.migrations.0002_register_shipped_model").register_shipped_model(old_apps, None)
+        assert list(OldModelVersion.objects.values_list("name", flat=True)) == ["digitsite-v1"]
+    finally:
+        migrate(MigrationExecutor(connection), leaf)
+    names = list(ModelVersion.objects.order_by("created_at", "id").values_list("name", flat=True))
+    assert names[:3] == SHIPPED_IN_ORDER
+    changes = list(ModelVersionChange.objects.order_by("created_at", "id").values_list("from_version__name", "to_version__name"))
+    assert changes[:2] == [("digitsite-v1", "digitsite-v2"), ("digitsite-v2", "digitsite-v3")]
+
+
+@pytest.mark.django_db
+def test_a_fresh_database_holds_every_shipped_model_for_rollback():
+    names = list(ModelVersion.objects.order_by("created_at", "id").values_list("name", flat=True))
+    assert names[:3] == SHIPPED_IN_ORDER
+    assert ModelVersion.objects.get(is_active=True).name == names[-1]
