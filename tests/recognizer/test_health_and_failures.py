@@ -147,3 +147,25 @@ def test_production_settings_pass_check_deploy():
 def test_production_refuses_to_start_without_secret_key():
     result = run_check_deploy(DEBUG="0", ALLOWED_HOSTS="digitsite.example.org")
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_public_healthz_and_503s_do_not_show_addresses_paths_or_hashes(client, admin_client, settings, model_dir):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    broken = model_dir.copy("broken")
+    predict(client)  # this process serves the shipped model
+    version = model_version_register(artifact_dir=broken, activate=True)
+    (broken / "model.tflite").write_bytes(b"corrupt")
+    secrets = ("127.0.0.1:1", str(model_dir.path), version.sha256, "tflite")
+
+    body = client.get("/healthz").content.decode()
+    assert json.loads(body)["status"] == "degraded"
+    assert not [secret for secret in secrets if secret in body], body
+    staff_view = admin_client.get("/healthz").json()["checks"]  # staff see what failed and where
+    assert "127.0.0.1" in staff_view["redis"]["detail"] and str(broken) in staff_view["model"]["detail"]
+
+    predictor_forget()  # a fresh process: the broken model is all there is
+    for response in (client.get("/healthz"), predict(client),
+                     client.post("/guess", {"imgURL": data_url(seven_png())})):
+        assert response.status_code == 503
+        assert not [secret for secret in secrets if secret in response.content.decode()], response.content
