@@ -11,3 +11,5 @@ urlpatterns = [
     path("", include("recognizer.urls")),  # first: its accounts/login/ is the rate-limited one
     path("accounts/", include("django.contrib.auth.urls")),
 ]
+
+handler500 = "recognizer.middleware.server_error"  # database errors stay 503 (or 400), JSON paths stay JSON
