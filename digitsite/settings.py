@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
+    "ninja",  # serves /api/docs' Swagger UI from static files instead of a CDN (the CSP allows 'self' only)
     "recognizer",
 ]
 
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "recognizer.middleware.ApiJsonMiddleware",
     "recognizer.middleware.MalformedCookiesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -134,6 +139,29 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0" if DEBUG else "1")
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp; Django 5.2 has none of its own): scripts, styles, fonts and
+# requests from this origin only. The one inline script (the canvas page's config) carries the
+# per-request nonce; style *attributes* stay allowed (the admin's progress bars, thumbnails and
+# heatmap cells are sized and coloured by them), <style> elements do not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],  # the 28x28 image the model saw comes back as a data URL
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy (django-permissions-policy): the site uses none of these browser features.
+PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
+    "microphone", "midi", "payment", "usb", "browsing-topics",
+)}
 
 # Celery on Redis. Drawing and predicting never touch Redis; only training jobs need it.
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -180,20 +208,41 @@ MAX_IMAGE_SIDE = envint("MAX_IMAGE_SIDE", "2000")
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
 DRAWINGS_PER_PAGE = envint("DRAWINGS_PER_PAGE", "24")
 
-# Rate limits per client IP and per signed-in user ("N/s", "N/m" or "N/h").
+# Rate limits per client IP and per signed-in user ("N/s", "N/m" or "N/h"), counted by
+# django-ratelimit (its app is not installed: its system check refuses the per-process cache).
 RATE_LIMITS = {
     "predict": env("RATE_LIMIT_PREDICT", "120/m"),  # stored predictions (one per finished drawing)
     "preview": env("RATE_LIMIT_PREVIEW", "600/m"),  # live guesses while drawing
     "guess": env("RATE_LIMIT_GUESS", "60/m"),  # the original client's /guess
     "signup": env("RATE_LIMIT_SIGNUP", "10/h"),
-    "login": env("RATE_LIMIT_LOGIN", "20/m"),
+    "login": env("RATE_LIMIT_LOGIN", "20/m"),  # every login form: per IP and per username
+    "password_reset": env("RATE_LIMIT_PASSWORD_RESET", "5/h"),  # per IP and per email address
 }
-TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", "0")
+# Log-in attempts are limited in the backend, so the admin's login shares the site's limit.
+AUTHENTICATION_BACKENDS = ["recognizer.auth.RateLimitedModelBackend"]
+# How many reverse proxies in front of the app append to X-Forwarded-For: the client is the entry
+# that many from the right (entries further left are whatever the client sent). 0: REMOTE_ADDR.
+# TRUST_X_FORWARDED_FOR=1, the older setting, means one proxy.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "1" if envbool("TRUST_X_FORWARDED_FOR", "0") else "0")
 # The cache holds rate-limit counters: per process by default, shared when CACHE_URL names a Redis.
+# Short timeouts: if that Redis is down the limits fail open (recognizer/ratelimit.py) at once
+# instead of holding every request.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL"),
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
     if env("CACHE_URL") else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+
+# Email (password reset): printed to the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = envint("EMAIL_PORT", "587")
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "1")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 
 LOGGING = {
     "version": 1,

@@ -99,8 +99,14 @@ def decode_canvas(
     except Image.DecompressionBombError:
         raise ImageTooLargeError(f"image is over {max_side}x{max_side} pixels") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise PreprocessError(f"image could not be decoded as PNG: {exc}") from None
+        # Pillow's messages can name the buffer object ("<_io.BytesIO object at 0x7f...>"): no
+        # process memory addresses in an answer to the client.
+        reason = _OBJECT_REPR.sub("the image", str(exc))
+        raise PreprocessError(f"image could not be decoded as PNG: {reason}") from None
     return DecodedCanvas(png=png, ink=ink, width=width, height=height)
+
+
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 
 # PNG colour type -> the fast decoder's mode, for the 8-bit kinds whose pixels are used as they

@@ -24,7 +24,7 @@ from ninja.utils import check_csrf
 
 from ml.preprocess import PreprocessError, array_to_png
 from recognizer.errors import error_message, error_status
-from recognizer.middleware import database_unavailable
+from recognizer.middleware import database_error_response
 from recognizer.models import Drawing
 from recognizer.ratelimit import retry_after, too_many
 from recognizer.selectors import drawing_get_for_visitor, drawing_list_for_visitor
@@ -229,8 +229,7 @@ def request_too_big(request, exc):
 
 @api.exception_handler(DatabaseError)
 def database_error(request, exc):
-    logger.error("database error on %s %s: %s", request.method, request.path, exc)
-    return database_unavailable(request)
+    return database_error_response(request, exc)  # 503, or 400 for a value the database refuses
 
 
 @api.exception_handler(HttpError)

@@ -1,8 +1,12 @@
 """HTTP status for each failure a prediction request can meet; shared by the API and /guess."""
 
+import logging
+
 from ml.preprocess import BlankCanvasError, ImageTooLargeError, PreprocessError
 from recognizer.services.drawings import IdempotencyKeyReused
 from recognizer.services.predictors import ModelUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 def error_status(exc: Exception) -> int:
@@ -21,5 +25,7 @@ def error_status(exc: Exception) -> int:
 
 def error_message(exc: Exception) -> str:
     if isinstance(exc, ModelUnavailable):
-        return f"predictions are unavailable right now: {exc}"
+        # Which artifact failed and how (its path, its hash) is for the log, not the client.
+        logger.error("predictions unavailable: %s", exc)
+        return "predictions are unavailable right now; please try again in a moment"
     return str(exc)

@@ -1,11 +1,25 @@
-"""Health checks for /healthz: each returns {"ok": bool, ...details}."""
+"""Health checks for /healthz: each returns {"ok": bool, ...}.
+
+What a failure was (addresses, paths, hashes, driver messages) goes to the log and, under
+"detail", to staff only: the public answer says what is affected, not where it lives."""
+
+import logging
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 
 from ml.artifact import ArtifactError, verify_artifact
+from recognizer.ratelimit import cache_health
 from recognizer.selectors import model_version_get_active
 from recognizer.services.predictors import ModelUnavailable, predictor_get_serving
+
+logger = logging.getLogger(__name__)
+
+
+def _failed(check: str, message: str, exc: Exception) -> dict:
+    detail = str(exc).strip()[:300]
+    logger.warning("health check %s failed: %s", check, detail)
+    return {"ok": False, "error": message, "detail": detail}
 
 
 def health_database() -> dict:
@@ -14,7 +28,7 @@ def health_database() -> dict:
             cursor.execute("SELECT 1")
         return {"ok": True}
     except DatabaseError as exc:
-        return {"ok": False, "error": str(exc).strip()[:300]}
+        return _failed("database", "the database is unreachable", exc)
 
 
 def health_redis() -> dict:
@@ -24,7 +38,7 @@ def health_redis() -> dict:
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
         return {"ok": True}
     except redis.RedisError as exc:
-        return {"ok": False, "error": f"{exc}; predictions work, training jobs cannot be queued"}
+        return _failed("redis", "the broker is unreachable; predictions work, training jobs cannot be queued", exc)
 
 
 def health_model() -> dict:
@@ -32,12 +46,27 @@ def health_model() -> dict:
         active = model_version_get_active()
         version, _ = predictor_get_serving()
     except (ModelUnavailable, DatabaseError) as exc:
-        return {"ok": False, "error": str(exc)[:300]}
+        return _failed("model", "no model can answer", exc)
     result = {"ok": True, "serving": version.name, "active": active.name if active else None}
     if active is not None and active.pk != version.pk:
         try:
             verify_artifact(active.artifact_dir, active.sha256)
             result["warning"] = f"active version {active.name} not loaded yet"
         except ArtifactError as exc:
-            result["warning"] = f"active version {active.name} refused ({exc}); still serving {version.name}"
+            result["warning"] = f"active version {active.name} refused; still serving {version.name}"
+            result["detail"] = str(exc)[:300]
+            logger.warning("health check model: %s", exc)
     return result
+
+
+def health_rate_limits() -> dict:
+    return cache_health()
+
+
+def health_all(*, for_staff: bool, database: dict | None = None) -> dict:
+    checks = {"database": database or health_database(), "redis": health_redis(), "model": health_model(),
+              "rate_limits": health_rate_limits()}
+    if not for_staff:
+        for check in checks.values():
+            check.pop("detail", None)
+    return checks

@@ -2,10 +2,12 @@
 
 import json
 import logging
+import sys
 import time
 
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 from django.http import HttpResponse, JsonResponse
+from django.views import defaults
 
 logger = logging.getLogger("digitsite.requests")
 
@@ -23,6 +25,35 @@ def database_unavailable(request) -> HttpResponse:
     return response
 
 
+def bad_input(request) -> HttpResponse:
+    """A DataError is the database refusing a value (a NUL byte in a filter, a number out of
+    range): the request's fault, not an outage."""
+    message = "the request contains a value the database cannot store or compare (such as a NUL character)"
+    if request.path.startswith(JSON_PREFIXES):
+        return JsonResponse({"error": message}, status=400)
+    return HttpResponse(f"<!doctype html><title>Bad request</title><h1>Bad request</h1><p>{message}.</p>", status=400)
+
+
+def database_error_response(request, exception: DatabaseError) -> HttpResponse:
+    if isinstance(exception, DataError):
+        logger.warning("bad input on %s %s: %s", request.method, request.path, exception)
+        return bad_input(request)
+    logger.error("database error on %s %s: %s", request.method, request.path, exception)
+    return database_unavailable(request)
+
+
+def server_error(request) -> HttpResponse:
+    """handler500: what Django answers for an exception nothing else caught, including those
+    raised in middleware (a session saved or a user loaded on a dead database connection): a
+    database error is still a 503 (or a 400), and the JSON paths still answer JSON."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DatabaseError):
+        return database_error_response(request, exception)
+    if request.path.startswith(JSON_PREFIXES):
+        return JsonResponse({"error": "internal server error"}, status=500)
+    return defaults.server_error(request)
+
+
 class RequestLogMiddleware:
     """One JSON line per request: method, path, status, latency, user, and the model version that
     answered (views set request.model_version); the latency also goes to the client as
@@ -38,21 +69,30 @@ class RequestLogMiddleware:
         timing = f"app;dur={ms:.2f}"  # the whole request in Django, after any the view set
         response["Server-Timing"] = f"{response['Server-Timing']}, {timing}" if response.has_header("Server-Timing") else timing
         if logger.isEnabledFor(logging.INFO):
-            user = getattr(request, "user", None)
             logger.info(json.dumps({
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
                 "ms": round(ms, 2),
                 "model_version": getattr(request, "model_version", None),
-                "user": user.pk if user is not None and user.is_authenticated else None,
+                "user": _user_id(request),
             }))
         return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, DatabaseError):
-            logger.error("database error on %s %s: %s", request.method, request.path, exception)
-            return database_unavailable(request)
+            return database_error_response(request, exception)
+        return None
+
+
+def _user_id(request) -> int | None:
+    """The signed-in user's id for the log line. request.user is loaded lazily from the session:
+    if the view never looked, looking now queries the database, which may be the thing that
+    just failed; the log line must not turn the answer into a 500."""
+    user = getattr(request, "user", None)
+    try:
+        return user.pk if user is not None and user.is_authenticated else None
+    except DatabaseError:
         return None
 
 

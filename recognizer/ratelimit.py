@@ -1,61 +1,131 @@
-"""Fixed-window rate limits per client IP and per signed-in user, kept in Django's cache.
+"""Rate limits per client IP and per signed-in user (per username for log-ins), counted by
+django-ratelimit in Django's cache.
 
 Limits are settings (RATE_LIMITS: scope -> "N/s|m|h"). With the default local-memory cache each
 web process counts on its own; set CACHE_URL to a shared Redis to count across processes.
+
+The limits fail open: if the cache cannot be reached the request goes through uncounted (logged,
+and counted in /healthz), because a rate-limit store must never take the site down. django-ratelimit's
+own RATELIMIT_FAIL_OPEN does not cover this: Django's Redis backend raises on a refused
+connection instead of returning None, so the error is caught here.
 """
 
+import ipaddress
+import logging
+import threading
 import time
-from dataclasses import dataclass
 from functools import wraps
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import JsonResponse
+from django_ratelimit.core import get_usage
 
-PERIODS = {"s": 1, "m": 60, "h": 3600}
+logger = logging.getLogger(__name__)
+
+# Errors that mean "the cache is unreachable", not a bug: a refused or timed-out connection.
+CACHE_ERRORS = (redis.RedisError, OSError)
+LOG_EVERY_SECONDS = 10  # during an outage, one warning per process this often, not one per request
 
 
-@dataclass(frozen=True)
-class Limit:
-    count: int
-    seconds: int
+class _FailOpenCounter:
+    """How often this process let a request through because the cache was down (for /healthz)."""
 
-    @classmethod
-    def parse(cls, text: str) -> "Limit":
-        count, _, period = text.partition("/")
-        return cls(int(count), PERIODS[period])
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.count = 0
+        self.last_at = None
+        self.last_logged = 0.0
+
+    def record(self, scope: str, exc: Exception) -> None:
+        with self.lock:
+            self.count += 1
+            self.last_at = time.time()
+            log = self.last_at - self.last_logged >= LOG_EVERY_SECONDS
+            if log:
+                self.last_logged = self.last_at
+            count = self.count
+        if log:
+            logger.warning("rate-limit cache unavailable, %s request let through (%d so far in this process): %s",
+                           scope, count, exc)
+
+
+fail_open = _FailOpenCounter()
 
 
 def client_ip(request) -> str:
-    # Behind a proxy that sets X-Forwarded-For, trust it only when configured to.
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies that each
+    append the address they were connected from to X-Forwarded-For, the entry the outermost of
+    them appended (counted from the right, as Django REST framework's NUM_PROXIES). Entries to
+    its left came from the client and can be anything, so they are never used."""
+    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if not forwarded:
+        return remote
+    candidate = forwarded[-min(proxies, len(forwarded))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:  # not an address: a proxy would not write that
+        return remote
 
 
-def retry_after(request, scope: str) -> int | None:
-    """Count this request against `scope`; seconds to wait if it is over the limit, else None."""
-    limit = Limit.parse(settings.RATE_LIMITS[scope])
-    window = int(time.time() // limit.seconds)
-    identities = [f"ip:{client_ip(request)}"]
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        identities.append(f"user:{user.pk}")
-    over = False
+def _identity_key(identity: str):
+    return lambda group, request: identity
+
+
+def retry_after(request, scope: str, *, identities: list[str] | None = None) -> int | None:
+    """Count this request against `scope`; seconds to wait if it is over the limit, else None.
+
+    By default it counts against the client IP and, when signed in, the user; every identity
+    has its own counter and the request is refused if any is over."""
+    if identities is None:
+        identities = [f"ip:{client_ip(request)}"]
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            identities.append(f"user:{user.pk}")
+    waits = []
     for identity in identities:
-        key = f"ratelimit:{scope}:{identity}:{window}"
-        cache.add(key, 0, timeout=limit.seconds + 1)
         try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=limit.seconds + 1)
-            count = 1
-        over = over or count > limit.count
-    if not over:
-        return None
-    return max(1, int(limit.seconds - time.time() % limit.seconds))
+            usage = get_usage(request, group=f"digitsite.{scope}", key=_identity_key(identity),
+                              rate=settings.RATE_LIMITS[scope], increment=True)
+        except CACHE_ERRORS as exc:
+            fail_open.record(scope, exc)
+            return None  # fail open: see the module docstring
+        if usage is not None and usage["should_limit"]:
+            waits.append(max(1, usage["time_left"]))
+    return max(waits) if waits else None
+
+
+def login_retry_after(request, username: str | None) -> int | None:
+    """One limit for every way of logging in: per client IP and per username tried."""
+    identities = [f"ip:{client_ip(request)}"]
+    if username:
+        identities.append(f"username:{username.strip().casefold()}")
+    return retry_after(request, "login", identities=identities)
+
+
+def password_reset_retry_after(request, email: str | None) -> int | None:
+    identities = [f"ip:{client_ip(request)}"]
+    if email:
+        identities.append(f"email:{email.strip().casefold()}")
+    return retry_after(request, "password_reset", identities=identities)
+
+
+def cache_health() -> dict:
+    """Whether the rate-limit cache answers, and how many requests this process let through
+    uncounted because it did not. Details of the failure go to the log, not to the public."""
+    result = {"ok": True, "fail_open_requests": fail_open.count}
+    try:
+        caches["default"].get("digitsite:health")
+    except CACHE_ERRORS as exc:
+        logger.warning("rate-limit cache health check failed: %s", exc)
+        result.update(ok=False, error="the rate-limit cache is unreachable; limits are not enforced")
+    return result
 
 
 def too_many(seconds: int) -> JsonResponse:

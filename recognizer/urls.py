@@ -9,6 +9,7 @@ urlpatterns = [
     path("drawings/<uuid:drawing_id>/input.png", views.drawing_input_image, name="drawing-input-image"),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/login/", views.RateLimitedLoginView.as_view(), name="login"),
+    path("accounts/password_reset/", views.RateLimitedPasswordResetView.as_view(), name="password_reset"),
     path("guess", views.guess, name="guess"),
     path("healthz", views.healthz, name="healthz"),
 ]

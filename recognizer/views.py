@@ -1,27 +1,30 @@
 """Pages, images and the original app's /guess endpoint. The JSON API is in api.py."""
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from ml.preprocess import PreprocessError, array_to_png
+from recognizer.auth import LoginForm
 from recognizer.errors import error_message, error_status
 from recognizer.models import Drawing
-from recognizer.ratelimit import rate_limited, retry_after
+from recognizer.ratelimit import password_reset_retry_after, rate_limited, retry_after
 from recognizer.selectors import (
     drawing_get_for_visitor,
     drawing_list_for_visitor,
     drawing_stats_for_visitor,
     model_version_get_active,
 )
-from recognizer.health import health_database, health_model, health_redis
+from recognizer.health import health_all, health_database
 from recognizer.services.drawings import drawing_create_with_prediction
 from recognizer.services.predictors import ModelUnavailable
 from recognizer.visitors import visitor_id_ensure, visitor_id_get
@@ -100,15 +103,38 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 class RateLimitedLoginView(LoginView):
-    """Django's login, with attempts limited per IP (and per user) to slow password guessing."""
+    """Django's login; attempts are limited per IP and per username in the authentication
+    backend (recognizer/auth.py), and a refused attempt answers 429 with the form error."""
+
+    authentication_form = LoginForm
+
+    def form_invalid(self, form):
+        return _with_login_limit(self.request, super().form_invalid(form))
+
+
+def _with_login_limit(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    wait = getattr(request, "login_retry_after", None)
+    if wait is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's own login (its form shares the site's limit), answering 429 when refused."""
+    return _with_login_limit(request, admin.site.login(request))
+
+
+class RateLimitedPasswordResetView(PasswordResetView):
+    """Django's password reset, limited per IP and per address asked for: each request can send an email."""
 
     def post(self, request, *args, **kwargs):
-        wait = retry_after(request, "login")
+        wait = password_reset_retry_after(request, request.POST.get("email"))
         if wait is None:
             return super().post(request, *args, **kwargs)
         form = self.get_form()
         form.is_valid()
-        form.add_error(None, f"Too many log-in attempts: try again in {wait} seconds.")
+        form.add_error(None, f"Too many password reset requests: try again in {wait // 60 + 1} minutes.")
         response = self.render_to_response(self.get_context_data(form=form), status=429)
         response["Retry-After"] = str(wait)
         return response
@@ -139,12 +165,21 @@ def guess(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, Redis and the model. 503 when predictions cannot be served (database or model
-    down); 200 "degraded" when they can but something is wrong (Redis down: no training jobs;
-    the active model refused and an older one still serving)."""
-    checks = {"database": health_database(), "redis": health_redis(), "model": health_model()}
+    """Database, Redis, the model and the rate-limit cache. 503 when predictions cannot be served
+    (database or model down); 200 "degraded" when they can but something is wrong (Redis down:
+    no training jobs; the rate-limit cache down: limits not enforced; the active model refused
+    and an older one still serving). Failure details are shown to staff only."""
+    database = health_database()
+    checks = health_all(for_staff=database["ok"] and _is_staff(request), database=database)
     serving = checks["database"]["ok"] and checks["model"]["ok"]
     status = "ok" if all(check["ok"] and not check.get("warning") for check in checks.values()) else (
         "degraded" if serving else "down")
     request.model_version = checks["model"].get("serving")
     return JsonResponse({"status": status, "checks": checks}, status=200 if serving else 503)
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    try:
+        return request.user.is_staff  # reads the session and the user: only once the database answers
+    except DatabaseError:
+        return False

@@ -29,3 +29,16 @@ def keep_the_test_connection():
 def test_no_api_operation_answers_5xx(case):
     response = case.call()
     assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}"
+
+
+@pytest.mark.django_db
+def test_undecodable_png_errors_carry_no_memory_addresses(client):
+    import base64
+
+    not_quite_png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDX" + b"\x00" * 40  # Pillow cannot identify it
+    image = "data:image/png;base64," + base64.b64encode(not_quite_png).decode()
+    api = client.post("/api/predictions", {"image": image}, content_type="application/json")
+    guess = client.post("/guess", {"imgURL": image})
+    for response in (api, guess):
+        assert response.status_code == 400 and "could not be decoded" in response.json()["error"]
+        assert " at 0x" not in response.content.decode() and "BytesIO" not in response.content.decode()

@@ -96,7 +96,7 @@ def server_without_database(tmp_path):
             break
         except urllib.error.HTTPError:  # any HTTP answer means it is up
             break
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # TimeoutError: up, but slow to start
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
                 raise RuntimeError("the server did not start")
@@ -106,8 +106,8 @@ def server_without_database(tmp_path):
     process.wait(timeout=10)
 
 
-def fetch(url, data=None, content_type="application/json"):
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
+def fetch(url, data=None, content_type="application/json", headers=None):
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type, **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers, response.read()
@@ -126,6 +126,36 @@ def test_database_down_is_a_503_not_a_traceback(server_without_database):
     assert status == 503 and json.loads(body)["error"]
     status, headers, body = fetch(url + "/")
     assert status == 503 and b"Traceback" not in body and b"unavailable" in body
+
+
+def test_database_down_with_a_session_cookie_is_still_a_503(server_without_database):
+    """A browser that has a session: its user is loaded from the database, lazily, by whatever
+    touches request.user first (the view, or the request log after the view answered)."""
+    url = server_without_database
+    cookie = {"Cookie": "sessionid=" + "a1b2c3d4e5" * 3 + "xy; csrftoken=" + "Q" * 32, "X-CSRFToken": "Q" * 32}
+    image = json.dumps({"image": data_url(seven_png())}).encode()
+    for path, data, content_type in [
+        ("/api/predictions", image, "application/json"),
+        ("/api/drawings", None, "application/json"),
+        ("/healthz", None, "application/json"),
+        ("/guess", f"imgURL={data_url(seven_png())}".replace("+", "%2B").encode(), "application/x-www-form-urlencoded"),
+    ]:
+        status, headers, body = fetch(url + path, data, content_type, cookie)
+        assert status == 503, (path, status, body[:200])
+        assert headers["Content-Type"] == "application/json" and json.loads(body)["error" if path != "/healthz" else "status"]
+    for path in ("/", "/drawings/", "/admin/", "/accounts/login/"):
+        status, headers, body = fetch(url + path, headers=cookie)
+        assert status == 503 and b"unavailable" in body, (path, status, body[:200])
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_in_an_admin_filter_is_bad_input_not_an_outage(admin_client):
+    from django.db import connection
+
+    response = admin_client.get("/admin/recognizer/drawing/?review_status__exact=%00")
+    # PostgreSQL refuses NUL in text (a DataError): 400. SQLite compares it and finds nothing.
+    assert response.status_code == (400 if connection.vendor == "postgresql" else 200)
+    assert b"unavailable" not in response.content
 
 
 def run_check_deploy(**env):
@@ -147,3 +177,44 @@ def test_production_settings_pass_check_deploy():
 def test_production_refuses_to_start_without_secret_key():
     result = run_check_deploy(DEBUG="0", ALLOWED_HOSTS="digitsite.example.org")
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_public_healthz_and_503s_do_not_show_addresses_paths_or_hashes(client, admin_client, settings, model_dir):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    broken = model_dir.copy("broken")
+    predict(client)  # this process serves the shipped model
+    version = model_version_register(artifact_dir=broken, activate=True)
+    (broken / "model.tflite").write_bytes(b"corrupt")
+    secrets = ("127.0.0.1:1", str(model_dir.path), version.sha256, "tflite")
+
+    body = client.get("/healthz").content.decode()
+    assert json.loads(body)["status"] == "degraded"
+    assert not [secret for secret in secrets if secret in body], body
+    staff_view = admin_client.get("/healthz").json()["checks"]  # staff see what failed and where
+    assert "127.0.0.1" in staff_view["redis"]["detail"] and str(broken) in staff_view["model"]["detail"]
+
+    predictor_forget()  # a fresh process: the broken model is all there is
+    for response in (client.get("/healthz"), predict(client),
+                     client.post("/guess", {"imgURL": data_url(seven_png())})):
+        assert response.status_code == 503
+        assert not [secret for secret in secrets if secret in response.content.decode()], response.content
+
+
+@pytest.mark.django_db
+def test_database_errors_raised_in_middleware_are_503s_too(client, monkeypatch):
+    """Not every query runs in a view: the session is saved on the way out, after the view."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.db import OperationalError
+
+    def lost_connection(self, request, response):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SessionMiddleware, "process_response", lost_connection)
+    client.raise_request_exception = False
+    response = client.get("/healthz")
+    assert response.status_code == 503 and "database is unavailable" in response.json()["error"]
+    response = client.get("/")
+    assert response.status_code == 503 and b"unavailable" in response.content
+    response = client.get("/api/drawings")
+    assert response.status_code == 503 and response["Content-Type"] == "application/json"
