@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # For its templates and static files: /api/docs serves Swagger UI from this site, not a CDN.
+    "ninja",
     "recognizer",
 ]
 
