@@ -19,11 +19,14 @@ test: setup system-deps
 test-sqlite:
 	$(PY) -m pytest -q
 
-# The database-backed tests again, on PostgreSQL (required in CI, skipped with a note elsewhere);
-# this pass also runs the training jobs on real Celery worker processes.
+# The database-backed tests again, on PostgreSQL (required in CI, skipped with a note elsewhere),
+# and the tests that need a database shared between processes (skipped in the SQLite pass): the
+# training jobs on real Celery worker processes, the admin's launch -> promote -> serve in the
+# browser.
+POSTGRES_TESTS := tests/recognizer tests/e2e/test_admin_training.py
 test-postgres:
 	@if $(PY) scripts/wait_for.py postgres "$(TEST_DATABASE_URL)"; then \
-		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q tests/recognizer; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q $(POSTGRES_TESTS); \
 	elif [ -n "$$CI" ]; then echo "PostgreSQL is required in CI"; exit 1; \
 	else echo "PostgreSQL not reachable at $(TEST_DATABASE_URL): skipped its pass"; fi
 
