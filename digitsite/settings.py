@@ -127,7 +127,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "var" / "static")  # collectstatic fills it; whitenoise serves it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Secure-by-default when DEBUG is off (HTTPS is terminated in front of the app).
