@@ -1,4 +1,5 @@
-# The two commands: `make run` (the site on http://127.0.0.1:8000) and `make test` (every test).
+# The two commands: `make run` (the site on http://127.0.0.1:8000) and `make test` (every test);
+# `make serve` (and `make web`, `make worker`, `make beat`) for production.
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres setup system-deps migrate workers
+.PHONY: run test test-sqlite test-postgres setup system-deps migrate workers serve web worker beat
 
 run: setup migrate
 	scripts/run.sh $(HOST) $(PORT)
@@ -19,11 +20,14 @@ test: setup system-deps
 test-sqlite:
 	$(PY) -m pytest -q
 
-# The database-backed tests again, on PostgreSQL (required in CI, skipped with a note elsewhere);
-# this pass also runs the training jobs on real Celery worker processes.
+# The database-backed tests again, on PostgreSQL (required in CI, skipped with a note elsewhere),
+# and the tests that need a database shared between processes (skipped in the SQLite pass): the
+# training jobs on real Celery worker processes, the admin's launch -> promote -> serve in the
+# browser.
+POSTGRES_TESTS := tests/recognizer tests/e2e/test_admin_training.py
 test-postgres:
 	@if $(PY) scripts/wait_for.py postgres "$(TEST_DATABASE_URL)"; then \
-		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q tests/recognizer; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q $(POSTGRES_TESTS); \
 	elif [ -n "$$CI" ]; then echo "PostgreSQL is required in CI"; exit 1; \
 	else echo "PostgreSQL not reachable at $(TEST_DATABASE_URL): skipped its pass"; fi
 
@@ -51,3 +55,18 @@ migrate: setup
 workers: setup
 	$(VENV)/bin/celery -A digitsite worker -n default@%h -Q celery -c 1 -B -s var/celerybeat-schedule -l info & \
 	$(VENV)/bin/celery -A digitsite worker -n training@%h -Q training -c 1 --max-tasks-per-child 1 -l info
+
+# Production (docs/production.md): DEBUG=0 and SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL set.
+# `make serve` runs every role on this machine; `make web`, `make worker` (training) and `make beat`
+# (the default worker with beat: exactly one in a deployment) run one role each.
+serve: setup
+	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh all
+
+web: setup
+	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh web
+
+worker: setup
+	scripts/serve.sh worker
+
+beat: setup
+	scripts/serve.sh beat

@@ -54,7 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
-    "ninja",  # serves /api/docs' Swagger UI from static files instead of a CDN (the CSP allows 'self' only)
+    # For its templates and static files: /api/docs serves Swagger UI from this site, not a CDN (the CSP allows 'self' only).
+    "ninja",
     "recognizer",
 ]
 
@@ -130,7 +131,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "var" / "static")  # collectstatic fills it; whitenoise serves it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Secure-by-default when DEBUG is off (HTTPS is terminated in front of the app).
@@ -195,6 +196,41 @@ MNIST_DIR = Path(env("MNIST_DIR") or (_SHARED_MNIST if _SHARED_MNIST.exists() el
 MODEL_DIR = Path(env("MODEL_DIR") or BASE_DIR / "models")
 # The model trained and committed with the code; registered as the first active version.
 SHIPPED_MODEL_DIR = BASE_DIR / "models" / "digitsite-v3"
+# Where artifacts are kept (recognizer/services/artifacts.py). "filesystem": the folder MODEL_DIR,
+# for one machine (nothing to set up). "s3": an S3-compatible bucket shared by every machine, named
+# with django-storages' own settings as environment variables; a worker uploads what it trained
+# (MODEL_DIR is then its local scratch folder) and each web process fetches the serving file, by
+# sha256, into MODEL_CACHE_DIR. Models shipped with the code are read from the checkout.
+MODEL_STORAGE = env("MODEL_STORAGE", "filesystem")
+MODEL_CACHE_DIR = Path(env("MODEL_CACHE_DIR") or BASE_DIR / "var" / "model-cache")
+if MODEL_STORAGE == "filesystem":
+    _MODELS_STORAGE = {"BACKEND": "recognizer.storage.ModelDirStorage"}
+elif MODEL_STORAGE == "s3":
+    if not env("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("MODEL_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    _MODELS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL"),
+            "region_name": env("AWS_S3_REGION_NAME"),
+            # Unset keys leave boto3 its own lookup (instance roles, ~/.aws/credentials).
+            "access_key": env("AWS_ACCESS_KEY_ID"),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY"),
+            # S3-compatible servers are addressed by path (bucket names are not DNS names there).
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", "path" if env("AWS_S3_ENDPOINT_URL") else "auto"),
+            "file_overwrite": False,  # artifacts are immutable
+            "default_acl": None,  # private, as the bucket is
+            "querystring_auth": False,  # nothing links to artifacts
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"MODEL_STORAGE must be filesystem or s3, not {MODEL_STORAGE!r}")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "models": _MODELS_STORAGE,
+}
 # Every training job also scores its model on the canvas-style set: this many MNIST test digits
 # redrawn as canvas PNGs (ml/canvas_style.py), built on first use and kept in DATASET_CACHE_DIR.
 CANVAS_STYLE_EVAL_SIZE = envint("CANVAS_STYLE_EVAL_SIZE", "10000")

@@ -8,9 +8,10 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from ml.artifact import ArtifactError, verify_artifact
+from ml.artifact import ArtifactError
 from recognizer.ratelimit import cache_health
 from recognizer.selectors import model_version_get_active
+from recognizer.services.artifacts import artifact_local_dir
 from recognizer.services.predictors import ModelUnavailable, predictor_get_serving
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def health_model() -> dict:
     result = {"ok": True, "serving": version.name, "active": active.name if active else None}
     if active is not None and active.pk != version.pk:
         try:
-            verify_artifact(active.artifact_dir, active.sha256)
+            artifact_local_dir(artifact_path=active.artifact_path, sha256=active.sha256)
             result["warning"] = f"active version {active.name} not loaded yet"
         except ArtifactError as exc:
             result["warning"] = f"active version {active.name} refused; still serving {version.name}"

@@ -117,6 +117,8 @@ class ModelVersion(models.Model):
 
     @property
     def artifact_dir(self) -> Path:
+        """Its folder under MODEL_DIR: where the machine that trained it wrote it. Serving goes
+        through recognizer.services.artifacts.artifact_local_dir, which works on any machine."""
         return Path(settings.MODEL_DIR) / self.artifact_path
 
     @property

@@ -19,6 +19,7 @@ def alice_client(client, user):
 
 
 from tests.workers import celery_workers  # noqa: E402,F401 (a fixture for worker and browser tests)
+from tests.s3 import s3_models, seaweedfs  # noqa: E402,F401 (a real S3-compatible server)
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ml.artifact import ArtifactError, verify_artifact
+from ml.artifact import ArtifactError
 from recognizer.models import ModelVersion, ModelVersionChange
 from recognizer.selectors import model_version_get_active, model_version_previous_get
+from recognizer.services.artifacts import artifact_local_dir, artifact_store
 from recognizer.services.predictors import predictor_recheck_active
 
 # A candidate more than this far below the serving version on MNIST test needs a forced promotion.
@@ -23,12 +24,16 @@ class PromotionRefused(Exception):
 def model_version_register(
     *, artifact_dir: Path, activate: bool = False, job=None, parent=None, data_snapshot: dict | None = None
 ) -> ModelVersion:
-    """Record a verified artifact under MODEL_DIR as a model version (optionally serving it)."""
+    """Store a verified local artifact in the models storage and record it as a model version
+    (optionally serving it). The row is written only once every file is stored and checked, so
+    no machine ever finds a version whose artifact is not all there."""
     artifact_dir = Path(artifact_dir).resolve()
-    metadata = verify_artifact(artifact_dir)
+    model_dir = Path(settings.MODEL_DIR).resolve()
+    artifact_path = str(artifact_dir.relative_to(model_dir)) if artifact_dir.is_relative_to(model_dir) else artifact_dir.name
+    metadata = artifact_store(artifact_dir=artifact_dir, artifact_path=artifact_path)
     version = ModelVersion.objects.create(
         name=metadata["name"],
-        artifact_path=str(artifact_dir.relative_to(Path(settings.MODEL_DIR).resolve())),
+        artifact_path=artifact_path,
         sha256=metadata["sha256"],
         metrics=metadata.get("metrics", {}),
         metadata={key: value for key, value in metadata.items() if key != "metrics"},
@@ -76,7 +81,7 @@ def model_version_rollback(*, by, reason: str = "") -> ModelVersion:
 
 def _verify_or_refuse(version: ModelVersion) -> None:
     try:
-        verify_artifact(version.artifact_dir, version.sha256)
+        artifact_local_dir(artifact_path=version.artifact_path, sha256=version.sha256)
     except ArtifactError as exc:
         raise PromotionRefused(f"{version.name}'s artifact is unusable: {exc}") from exc
 

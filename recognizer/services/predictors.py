@@ -1,6 +1,7 @@
 """One loaded Predictor per process, following the active model version.
 
-Loading an artifact checks its sha256 and costs a few milliseconds, so it happens once per
+Loading an artifact checks its sha256 and costs a few milliseconds (plus, with an object-storage
+bucket, fetching the serving file once per machine into MODEL_CACHE_DIR), so it happens once per
 process per version. Which version is active is looked up at most every
 MODEL_ACTIVE_CHECK_SECONDS (1 s by default) per process, not on every request, so a promotion
 is picked up within that time without a restart (at once in the process that made it). If the
@@ -18,6 +19,7 @@ from ml.artifact import ArtifactError
 from ml.predict import Predictor
 from recognizer.models import ModelVersion
 from recognizer.selectors import model_version_get_active
+from recognizer.services.artifacts import artifact_local_dir
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,8 @@ def predictor_get_serving() -> tuple[ModelVersion, Predictor]:
         if _serves(_serving, active):  # another thread loaded it while this one waited
             return _serving
         try:
-            predictor = Predictor.load(active.artifact_dir, expected_sha256=active.sha256)
+            artifact_dir = artifact_local_dir(artifact_path=active.artifact_path, sha256=active.sha256)
+            predictor = Predictor.load(artifact_dir, expected_sha256=active.sha256)
         except ArtifactError as exc:
             if _serving is None:
                 raise ModelUnavailable(f"model {active.name} cannot be loaded: {exc}") from exc

@@ -22,6 +22,7 @@ from django.utils import timezone
 from ml.train import ExtraData, Progress, TrainConfig, TrainingCancelled
 from recognizer.models import ModelVersion, TrainingJob
 from recognizer.selectors import model_version_get_active, training_set_get
+from recognizer.services.artifacts import artifact_discard
 from recognizer.services.model_versions import model_version_register
 
 logger = logging.getLogger(__name__)
@@ -198,9 +199,12 @@ def _finish(job: TrainingJob, status: str, log: "_JobLog", error: str = "") -> N
 
 
 def _discard(artifact_dir: Path) -> None:
-    """An artifact whose job did not succeed is never registered; remove it if it was written."""
-    if artifact_dir.exists() and not ModelVersion.objects.filter(artifact_path=artifact_dir.name).exists():
-        shutil.rmtree(artifact_dir, ignore_errors=True)
+    """An artifact whose job did not succeed is never registered; remove what was written of it,
+    here and in the models storage (an upload cut short by the failure)."""
+    if ModelVersion.objects.filter(artifact_path=artifact_dir.name).exists():
+        return
+    shutil.rmtree(artifact_dir, ignore_errors=True)
+    artifact_discard(artifact_path=artifact_dir.name)
 
 
 def _user_drawing_data(job: TrainingJob):

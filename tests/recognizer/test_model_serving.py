@@ -50,7 +50,8 @@ def test_corrupt_artifact_is_refused_with_503_and_nothing_stored(client, second_
     second = model_version_register(artifact_dir=second_dir, activate=True)
     (second_dir / "model.tflite").write_bytes(b"not a model")
     response = predict(client)
-    assert response.status_code == 503 and "cannot be loaded" in response.json()["error"]
+    assert response.status_code == 503 and "unavailable" in response.json()["error"]
+    assert str(second_dir) not in response.json()["error"] and second.sha256 not in response.json()["error"]
     assert not Drawing.objects.exists()
     assert second.is_active
 

@@ -1,0 +1,36 @@
+"""/api/docs in real Chromium: Swagger UI comes from this site's static files (no CDN, no inline
+script), so it renders offline and under a Content-Security-Policy that allows only 'self'."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+SELF_ONLY = "default-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'self'"
+
+
+def test_swagger_ui_renders_offline_under_a_self_only_policy(desktop_page, live_server):
+    page = desktop_page
+    outside, refused = [], []
+
+    def only_this_site(route):
+        """Anything not from the live server fails, as it would on a machine with no internet."""
+        if route.request.url.startswith(live_server.url):
+            response = route.fetch()
+            route.fulfill(response=response, headers={**response.headers, "content-security-policy": SELF_ONLY})
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_site)
+    page.on("console", lambda message: message.type == "error" and refused.append(message.text))
+    page.on("pageerror", lambda error: refused.append(str(error)))
+    page.goto("/api/docs")
+
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Digitsite API")
+    predictions = page.locator(".opblock-post", has_text="/api/predictions").first
+    expect(predictions).to_be_visible()
+    predictions.locator(".opblock-summary").click()  # an operation opens: the bundle's code runs
+    expect(page.locator(".opblock-body").first).to_be_visible()
+    assert outside == []
+    assert refused == []
