@@ -76,6 +76,8 @@ def read_metadata(artifact_dir: Path) -> dict:
         raise ArtifactError(f"{path} is missing") from None
     except (OSError, ValueError) as exc:
         raise ArtifactError(f"{path} is unreadable: {exc}") from None
+    if not isinstance(metadata, dict):
+        raise ArtifactError(f"{path} is not a JSON object")
     if metadata.get("format_version") != FORMAT_VERSION:
         raise ArtifactError(f"{artifact_dir}: unsupported artifact format {metadata.get('format_version')!r}")
     return metadata

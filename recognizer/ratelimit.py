@@ -27,28 +27,42 @@ logger = logging.getLogger(__name__)
 # Errors that mean "the cache is unreachable", not a bug: a refused or timed-out connection.
 CACHE_ERRORS = (redis.RedisError, OSError)
 LOG_EVERY_SECONDS = 10  # during an outage, one warning per process this often, not one per request
+# After a failure the cache is left alone this long: a Redis that is unreachable by timeout (not
+# refused) would otherwise add its connect timeout to every request of the outage.
+RETRY_CACHE_AFTER_SECONDS = 5
 
 
 class _FailOpenCounter:
-    """How often this process let a request through because the cache was down (for /healthz)."""
+    """How often this process let a request through because the cache was down (for /healthz),
+    and until when it does so without asking the cache again."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.count = 0
-        self.last_at = None
+        self.skip_cache_until = 0.0
         self.last_logged = 0.0
 
-    def record(self, scope: str, exc: Exception) -> None:
+    def reset(self) -> None:
+        """Forget the outage (tests; a fresh process starts like this)."""
+        with self.lock:
+            self.count, self.skip_cache_until, self.last_logged = 0, 0.0, 0.0
+
+    def cache_is_resting(self) -> bool:
+        return time.monotonic() < self.skip_cache_until
+
+    def record(self, scope: str, exc: Exception | None) -> None:
+        now = time.monotonic()
         with self.lock:
             self.count += 1
-            self.last_at = time.time()
-            log = self.last_at - self.last_logged >= LOG_EVERY_SECONDS
+            if exc is not None:
+                self.skip_cache_until = now + RETRY_CACHE_AFTER_SECONDS
+            log = exc is not None and now - self.last_logged >= LOG_EVERY_SECONDS
             if log:
-                self.last_logged = self.last_at
+                self.last_logged = now
             count = self.count
         if log:
-            logger.warning("rate-limit cache unavailable, %s request let through (%d so far in this process): %s",
-                           scope, count, exc)
+            logger.warning("rate-limit cache unavailable, %s request let through (%d so far in this process; "
+                           "next try in %d s): %s", scope, count, RETRY_CACHE_AFTER_SECONDS, exc)
 
 
 fail_open = _FailOpenCounter()
@@ -88,6 +102,9 @@ def retry_after(request, scope: str, *, identities: list[str] | None = None) -> 
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             identities.append(f"user:{user.pk}")
+    if fail_open.cache_is_resting():
+        fail_open.record(scope, None)
+        return None  # fail open: see the module docstring
     waits = []
     for identity in identities:
         try:

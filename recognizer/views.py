@@ -5,10 +5,11 @@ from django.contrib import admin
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.views import LoginView, PasswordResetView
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.paginator import Paginator
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_GET
@@ -152,6 +153,9 @@ def guess(request: HttpRequest) -> JsonResponse:
         image = request.POST.get("imgURL")
     except RequestDataTooBig:
         return JsonResponse({"error": "request body too large"}, status=413)
+    except (TooManyFieldsSent, TooManyFilesSent, MultiPartParserError, UnreadablePostError) as exc:
+        # Django would answer these with its HTML 400 page; this endpoint speaks JSON.
+        return JsonResponse({"error": f"the form body could not be read: {exc}"}, status=400)
     if not image:
         return JsonResponse({"error": "form field imgURL (a PNG data URL) is required"}, status=400)
     try:

@@ -6,6 +6,7 @@ import uuid
 
 import numpy as np
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -71,7 +72,12 @@ class ModelVersionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(predictions__model_version_id=self.value()).distinct()
+            # A SimpleListFilter's own values are not validated by the admin: a non-id would
+            # raise in the query. Refused like any bad lookup (the admin redirects with ?e=1).
+            value = self.value()
+            if not (value.isascii() and value.isdigit() and int(value) < 2**63):
+                raise IncorrectLookupParameters(f"model_version must be a model version id, not {value!r}")
+            return queryset.filter(predictions__model_version_id=int(value)).distinct()
         return queryset
 
 
@@ -241,17 +247,46 @@ class DrawingAdmin(admin.ModelAdmin):
         drawing = get_object_or_404(Drawing, pk=drawing_id)
         try:
             body = json.loads(request.body or b"{}")
-            decision = {"label": body.get("label"), "reject": bool(body.get("reject")),
-                        "unreview": bool(body.get("unreview"))}
-            decision = {key: value for key, value in decision.items() if value not in (None, False)}
-            expected = body.get("expected_version")
-            drawing = drawing_review(drawing=drawing, reviewed_by=request.user,
-                                     expected_version=int(expected) if expected is not None else None, **decision)
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
+            return JsonResponse({"error": "the body must be JSON"}, status=400)
+        if not isinstance(body, dict):
+            return JsonResponse({"error": 'the body must be a JSON object, e.g. {"label": 3}'}, status=400)
+        try:
+            decision = _review_decision(body)
+            drawing = drawing_review(drawing=drawing, reviewed_by=request.user, **decision)
         except ReviewConflict as exc:
             return JsonResponse({"error": str(exc)}, status=409)
-        except (ValueError, TypeError) as exc:
-            return JsonResponse({"error": str(exc)}, status=400)
+        except ValueError as exc:
+            return JsonResponse({"error": str(exc)}, status=422)
         return JsonResponse({"drawing": _review_json(drawing)})
+
+
+def _review_decision(body: dict) -> dict:
+    """The keyboard review's JSON body as drawing_review's arguments; ValueError if a value is
+    of the wrong kind. JSON has one number type: 5.5 is not a label, 5.0 is not either (a
+    client that sends it has a bug), and true is not 1."""
+    decision = {}
+    label = body.get("label")
+    if label is not None:
+        if not _is_whole_number(label) or not 0 <= label <= 9:
+            raise ValueError("label must be a whole number from 0 to 9")
+        decision["label"] = label  # 0 included: it is a digit, not "absent"
+    for flag in ("reject", "unreview"):
+        value = body.get(flag, False)
+        if not isinstance(value, bool):
+            raise ValueError(f"{flag} must be true or false")
+        if value:
+            decision[flag] = True
+    expected = body.get("expected_version")
+    if expected is not None:
+        if not _is_whole_number(expected) or expected < 0:
+            raise ValueError("expected_version must be the drawing's label_version, a whole number")
+        decision["expected_version"] = expected
+    return decision
+
+
+def _is_whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _review_json(drawing: Drawing) -> dict:

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -96,7 +97,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return redirect("admin:recognizer_modelversion_changelist")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        version = get_object_or_404(ModelVersion, pk=object_id)
+        version = self.get_object(request, unquote(object_id))
+        if version is None:  # no such version, or not an id at all: the stock admin's redirect
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         context = {
             "version": version,
             "can_promote": request.user.has_perm("recognizer.promote_modelversion"),

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -144,7 +145,9 @@ class TrainingJobAdmin(admin.ModelAdmin):
         return self._change_job(request, job_id, retry)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        job = get_object_or_404(TrainingJob, pk=object_id)
+        job = self.get_object(request, unquote(object_id))
+        if job is None:  # no such job, or not an id at all: the stock admin's redirect
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         version = getattr(job, "model_version", None)
         history = job.history or []
         series = lambda key: [epoch.get(key) for epoch in history]  # noqa: E731
@@ -167,11 +170,17 @@ class TrainingJobAdmin(admin.ModelAdmin):
     def cancel_selected(self, request, queryset):
         if not request.user.has_perm("recognizer.change_trainingjob"):
             raise PermissionDenied
-        done = 0
+        done, finished = 0, []
         for job in queryset.filter(status__in=(TrainingJob.Status.QUEUED, TrainingJob.Status.RUNNING)):
-            training_job_cancel(job=job)
+            try:
+                training_job_cancel(job=job)
+            except JobStateError:  # it finished between the list being read and now
+                finished.append(str(job.pk))
+                continue
             done += 1
         self.message_user(request, f"Cancel requested for {done} job(s).")
+        if finished:
+            self.message_user(request, f"Already finished, not cancelled: job(s) {', '.join(finished)}.", messages.WARNING)
 
     @admin.action(description="Retry selected failed or cancelled jobs")
     def retry_selected(self, request, queryset):

@@ -78,7 +78,8 @@ def test_pages_pass_axe_accessibility_checks(desktop_page, path):
     if path == "/":
         draw_seven(page)
         expect(page.locator("#digit")).to_have_text("7")
-    page.add_script_tag(path=str(NODE_MODULES / "axe-core" / "axe.min.js"))
+    # Evaluated through the DevTools protocol: the site's CSP rightly refuses an injected <script>.
+    page.evaluate((NODE_MODULES / "axe-core" / "axe.min.js").read_text())
     result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
     violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
     assert violations == [], json.dumps(violations, indent=1)

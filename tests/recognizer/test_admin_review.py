@@ -68,7 +68,7 @@ def test_keyboard_review_endpoints(reviewer_client, drawings):
                                 content_type="application/json")
     assert undo.json()["drawing"]["review_status"] == "unreviewed"
     bad = reviewer_client.post(url, {"label": 12}, content_type="application/json")
-    assert bad.status_code == 400
+    assert bad.status_code == 422  # a value out of range, as the API answers it
     skipping = reviewer_client.get(reverse("admin:recognizer_drawing_review_next") + f"?skip={first['id']}").json()
     assert skipping["drawing"]["id"] != first["id"]
 
@@ -114,3 +114,39 @@ def test_stats_page_and_download(reviewer_client, drawings):
 
     with np.load(io.BytesIO(response.content)) as data:
         assert sorted(data["labels"].tolist()) == [1, 7] and data["images"].shape == (2, 28, 28)
+
+
+def decide(client, drawing, body: str):
+    url = reverse("admin:recognizer_drawing_review_decide", args=[drawing.pk])
+    return client.post(url, body, content_type="application/json")
+
+
+@pytest.mark.django_db
+def test_keyboard_review_can_label_a_drawing_zero(reviewer_client, drawings):
+    response = decide(reviewer_client, drawings[0], '{"label": 0}')
+    assert response.status_code == 200
+    drawings[0].refresh_from_db()
+    assert (drawings[0].review_status, drawings[0].label) == ("relabeled", 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body, status", [
+    ("[]", 400), ("null", 400), ("5", 400), ('"x"', 400), ("{not json", 400), ("[" * 100_000, 400),
+    ('{"label": 5.5}', 422), ('{"label": "5"}', 422), ('{"label": true}', 422), ('{"label": -1}', 422),
+    ('{"label": 3, "expected_version": 1e400}', 422), ('{"label": 3, "expected_version": "1"}', 422),
+    ('{"label": 3, "expected_version": NaN}', 422), ('{"reject": "yes"}', 422), ("{}", 422),
+])
+def test_keyboard_review_refuses_malformed_bodies_without_a_500_or_a_write(reviewer_client, drawings, body, status):
+    response = decide(reviewer_client, drawings[0], body)
+    assert response.status_code == status and response.json()["error"]
+    drawings[0].refresh_from_db()
+    assert drawings[0].review_status == "unreviewed" and drawings[0].label_version == 0
+    assert not LabelChange.objects.filter(drawing=drawings[0], kind=LabelChange.Kind.REVIEW).exists()
+
+
+@pytest.mark.django_db
+def test_changelist_filters_with_nonsense_values_do_not_answer_500(reviewer_client, drawings):
+    for query in ("?model_version=abc", "?model_version=%00", "?model_version=99999999999999999999999",
+                  "?predicted_digit=x", "?review_status__exact=nonsense"):
+        response = reviewer_client.get(CHANGELIST + query)
+        assert response.status_code in (200, 302), (query, response.status_code)

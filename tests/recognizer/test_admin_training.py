@@ -139,3 +139,47 @@ def test_promote_and_roll_back_from_the_admin(admin_client, model_dir):
     assert model_version_get_active() == shipped
     assert list(ModelVersionChange.objects.values_list("kind", flat=True)) == ["rollback", "promote"]
     assert admin_client.get(reverse("admin:recognizer_modelversionchange_changelist")).status_code == 200
+
+
+NOT_IDS = ["abc", "1.5", "%00", "-1", "99999999999999999999999", "%F0%9F%98%80"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["trainingjob", "modelversion"])
+def test_change_views_with_ids_that_are_not_ids_redirect_like_the_stock_admin(admin_client, model):
+    for object_id in NOT_IDS:
+        for suffix in ("change/", "history/", "delete/"):
+            response = admin_client.get(f"/admin/recognizer/{model}/{object_id}/{suffix}")
+            assert response.status_code in (302, 403, 404), (object_id, suffix, response.status_code)
+        response = admin_client.get(f"/admin/recognizer/{model}/{object_id}/change/")
+        assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+
+
+@pytest.mark.django_db
+def test_bulk_cancel_racing_a_job_that_just_finished(admin_client, monkeypatch):
+    from recognizer.admin import training_jobs
+    from recognizer.services.training import training_job_cancel
+
+    first, second = (TrainingJob.objects.create(config={}, status=TrainingJob.Status.RUNNING) for _ in range(2))
+
+    def cancel_while_the_other_finishes(*, job):
+        TrainingJob.objects.filter(pk=second.pk).update(status=TrainingJob.Status.SUCCEEDED)
+        return training_job_cancel(job=job)
+
+    monkeypatch.setattr(training_jobs, "training_job_cancel", cancel_while_the_other_finishes)
+    response = admin_client.post(reverse("admin:recognizer_trainingjob_changelist"),
+                                 {"action": "cancel_selected", "_selected_action": [first.pk, second.pk]}, follow=True)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Cancel requested for 1 job(s)" in text and f"Already finished, not cancelled: job(s) {second.pk}" in text
+    assert TrainingJob.objects.get(pk=second.pk).status == TrainingJob.Status.SUCCEEDED
+
+
+@pytest.mark.django_db
+def test_promoting_a_version_whose_metadata_is_not_an_object_is_refused_not_a_500(admin_client, model_dir):
+    candidate = model_version_register(artifact_dir=model_dir.copy("candidate"))
+    (model_dir.path / "candidate" / "metadata.json").write_text("[]")
+    response = admin_client.post(reverse("admin:recognizer_modelversion_promote", args=[candidate.pk]),
+                                 {"reason": "try"}, follow=True)
+    assert response.status_code == 200 and "Not promoted" in response.content.decode()
+    assert model_version_get_active().name == SHIPPED

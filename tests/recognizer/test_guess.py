@@ -48,3 +48,17 @@ def test_guess_wrong_method(client):
 def test_guess_body_over_the_limit(client, settings):
     response = client.post("/guess", {"imgURL": "data:image/png;base64," + "A" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)})
     assert response.status_code == 413
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body, content_type", [
+    ("&".join(f"f{i}=x" for i in range(1200)), "application/x-www-form-urlencoded"),  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
+    ("--b\r\nContent-Disposition: form-data; name=\"imgURL\"\r\n\r\nabc", "multipart/form-data; boundary=b"),  # never closed
+    ("--b\r\nno headers at all\r\n--b--\r\n", "multipart/form-data"),  # no boundary in the header
+    ("x", "multipart/form-data; boundary="),
+])
+def test_unreadable_form_bodies_get_a_json_400(client, body, content_type):
+    response = client.generic("POST", "/guess", body.encode(), content_type=content_type)
+    assert response.status_code == 400 and response["Content-Type"] == "application/json", response.content[:200]
+    assert response.json()["error"]
+    assert not Drawing.objects.exists()

@@ -187,8 +187,9 @@ def cache_down(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD_REDIS,
                                    "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
     settings.RATE_LIMITS = {scope: "1/m" for scope in settings.RATE_LIMITS}  # would refuse the second request
-    before = fail_open.count
-    yield lambda: fail_open.count - before
+    fail_open.reset()
+    yield lambda: fail_open.count
+    fail_open.reset()  # the next test's cache is up: ask it again at once
 
 
 @pytest.mark.django_db
@@ -218,3 +219,18 @@ def test_cache_down_admin_login_works_and_healthz_reports_it_without_the_address
     limits = response.json()["checks"]["rate_limits"]
     assert limits["ok"] is False and limits["fail_open_requests"] >= 1
     assert "127.0.0.1:1" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_after_a_cache_failure_the_cache_is_left_alone_for_a_few_seconds(client, cache_down, monkeypatch):
+    """A Redis that times out instead of refusing would otherwise cost every request its timeout."""
+    import recognizer.ratelimit as ratelimit
+
+    calls = []
+    real = ratelimit.get_usage
+    monkeypatch.setattr(ratelimit, "get_usage", lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs))
+    assert [predict(client).status_code for _ in range(5)] == [201] * 5
+    assert len(calls) == 1 and cache_down() == 5  # one try, then four requests let through without one
+    monkeypatch.setattr(ratelimit.fail_open, "skip_cache_until", 0.0)  # the rest is over: try again
+    predict(client)
+    assert len(calls) == 2
