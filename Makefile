@@ -23,8 +23,8 @@ test-sqlite:
 # The database-backed tests again, on PostgreSQL (required in CI, skipped with a note elsewhere),
 # and the tests that need a database shared between processes (skipped in the SQLite pass): the
 # training jobs on real Celery worker processes, the admin's launch -> promote -> serve in the
-# browser.
-POSTGRES_TESTS := tests/recognizer tests/e2e/test_admin_training.py
+# browser, and the topology test (three machines as network namespaces; needs root, as CI has).
+POSTGRES_TESTS := tests/recognizer tests/e2e/test_admin_training.py tests/topology
 test-postgres:
 	@if $(PY) scripts/wait_for.py postgres "$(TEST_DATABASE_URL)"; then \
 		DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -q $(POSTGRES_TESTS); \
