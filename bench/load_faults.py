@@ -80,7 +80,7 @@ def client_loop(port, deadline, seed, counts, lock, guess_body):
     connection.close()
 
 
-def faults(database_url, redis, redis_port, workdir, duration, log):
+def faults(database_url, redis, redis_port, workdir, duration, log, spare_pids=()):
     """Redis killed at 20 % of the run and started again at 70 %; PostgreSQL connections to the
     site's database killed every second from 30 % to 80 %."""
     import psycopg
@@ -102,7 +102,7 @@ def faults(database_url, redis, redis_port, workdir, duration, log):
         while time.monotonic() < started + duration * 0.8:
             killed += sum(row[0] for row in conn.execute(
                 "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()", (name,)))
+                "WHERE datname = %s AND pid <> pg_backend_pid() AND NOT pid = ANY(%s)", (name, list(spare_pids))))
             if redis.poll() is not None and time.monotonic() >= started + duration * 0.7:
                 redis = redis_start(redis_port, workdir)
                 log.append(f"{time.monotonic() - started:5.1f} s: cache Redis started again")
@@ -111,7 +111,8 @@ def faults(database_url, redis, redis_port, workdir, duration, log):
     return redis
 
 
-def run(database_url: str, duration: float, concurrency: int, workers: int, port: int) -> dict:
+def run(database_url: str, duration: float, concurrency: int, workers: int, port: int, spare_pids=()) -> dict:
+    """`spare_pids`: PostgreSQL backends never to kill (the test suite's own connection)."""
     workdir = tempfile.mkdtemp(prefix="digitsite-faults-")
     redis_port = free_port()
     redis = redis_start(redis_port, workdir)
@@ -130,7 +131,7 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
                    for seed in range(concurrency)]
         for thread in threads:
             thread.start()
-        redis = faults(database_url, redis, redis_port, workdir, duration, log)
+        redis = faults(database_url, redis, redis_port, workdir, duration, log, spare_pids)
         for thread in threads:
             thread.join()
     finally:
