@@ -72,6 +72,14 @@ def test_unexpected_sha256_is_refused(tmp_path):
         verify_artifact(copy_of_shipped(tmp_path), expected_sha256="0" * 64)
 
 
+@pytest.mark.parametrize("content", ["[]", "null", "7", '"metadata"'])
+def test_metadata_that_is_not_a_json_object_is_refused(tmp_path, content):
+    artifact = copy_of_shipped(tmp_path)
+    (artifact / "metadata.json").write_text(content)
+    with pytest.raises(ArtifactError, match="not a JSON object"):
+        verify_artifact(artifact)
+
+
 def test_missing_artifact_is_refused(tmp_path):
     with pytest.raises(ArtifactError, match="missing"):
         Predictor.load(tmp_path / "nothing-here")

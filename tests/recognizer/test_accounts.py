@@ -49,3 +49,17 @@ def test_canvas_page_is_usable_on_phones(client):
 @pytest.mark.django_db
 def test_admin_is_for_staff_only(alice_client):
     assert alice_client.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_password_reset_from_the_email_to_a_new_password(client, mailoutbox):
+    import re
+
+    get_user_model().objects.create_user("erin", email="erin@example.org", password="a-long-password-6")
+    assert "Reset it" in client.get("/accounts/login/").content.decode()
+    assert client.post("/accounts/password_reset/", {"email": "erin@example.org"}).status_code == 302
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", mailoutbox[0].body).group(1)
+    form_url = client.get(link)["Location"]  # Django swaps the token for a session-held one
+    new = {"new_password1": "a-brand-new-password-7", "new_password2": "a-brand-new-password-7"}
+    assert client.post(form_url, new).status_code == 302
+    assert client.login(username="erin", password="a-brand-new-password-7")

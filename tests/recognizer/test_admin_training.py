@@ -183,3 +183,17 @@ def test_promoting_a_version_whose_metadata_is_not_an_object_is_refused_not_a_50
                                  {"reason": "try"}, follow=True)
     assert response.status_code == 200 and "Not promoted" in response.content.decode()
     assert model_version_get_active().name == SHIPPED
+
+
+@pytest.mark.django_db
+def test_no_admin_object_url_answers_500_for_any_id(admin_client):
+    """Every registered model's change, history and delete pages, with ids of every wrong kind."""
+    from django.contrib import admin
+
+    admin_client.raise_request_exception = False
+    for model in admin.site._registry:
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}"
+        for object_id in [*NOT_IDS, "00000000-0000-0000-0000-000000000000", "0"]:
+            for suffix in ("change/", "history/", "delete/"):
+                response = admin_client.get(f"{base}/{object_id}/{suffix}")
+                assert response.status_code < 500, (base, object_id, suffix, response.status_code)
