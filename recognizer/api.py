@@ -219,7 +219,7 @@ def prediction_create(request, response: HttpResponse, payload: PredictionIn):
         owner=request.user,
         visitor_id=_visitor_id_for_new_drawing(request),
         idempotency_key=payload.idempotency_key,
-        strokes=payload.strokes.dict() if payload.strokes else None,
+        strokes=payload.strokes.model_dump() if payload.strokes else None,
     )
     response["Server-Timing"] = _server_timing(started)
     body = drawing_out(drawing, with_input=True)
@@ -285,7 +285,7 @@ def drawing_update(request, response: HttpResponse, drawing_id: uuid.UUID, paylo
         drawing_id=drawing_id,
         image=payload.image,
         sequence=payload.sequence,
-        strokes=payload.strokes.dict() if payload.strokes else None,
+        strokes=payload.strokes.model_dump() if payload.strokes else None,
         owner=request.user,
         visitor_id=_visitor_id_for_new_drawing(request),
     )
