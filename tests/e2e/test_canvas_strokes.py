@@ -125,7 +125,7 @@ def check_replay(page, drawing_id, total_points, last_t):
     assert ink > 500
 
 
-def run(page, touch, admin_page, django_user_model):
+def run(page, touch, admin_page, django_user_model, screenshot=None):
     sent = draw_all(page, touch)
     read = check_stored(page, sent, "touch" if touch else "mouse")
     print("\n" + "\n".join(read))
@@ -137,6 +137,8 @@ def run(page, touch, admin_page, django_user_model):
     _, body, answer = sent[1]  # the 5, its bar last
     strokes = body["strokes"]["strokes"]
     check_replay(admin_page, answer["id"], sum(len(s["x"]) for s in strokes), max(s["t"][-1] for s in strokes))
+    if screenshot:
+        screenshot(admin_page, "admin-stroke-replay")
 
 
 @pytest.fixture
@@ -146,8 +148,8 @@ def admin_page(browser, live_server):
     context.close()
 
 
-def test_mouse_digits_are_one_drawing_each_with_their_strokes(desktop_page, admin_page, django_user_model):
-    run(desktop_page, False, admin_page, django_user_model)
+def test_mouse_digits_are_one_drawing_each_with_their_strokes(desktop_page, admin_page, django_user_model, screenshot):
+    run(desktop_page, False, admin_page, django_user_model, screenshot)
 
 
 def test_finger_digits_are_one_drawing_each_with_their_strokes(phone_page, admin_page, django_user_model):
