@@ -240,8 +240,15 @@ DATASET_CACHE_DIR = Path(env("DATASET_CACHE_DIR") or BASE_DIR / "var" / "cache")
 MODEL_ACTIVE_CHECK_SECONDS = envint("MODEL_ACTIVE_CHECK_SECONDS", "1")
 MAX_IMAGE_BYTES = envint("MAX_IMAGE_BYTES", "1000000")
 MAX_IMAGE_SIDE = envint("MAX_IMAGE_SIDE", "2000")
-# Request bodies carry a base64 PNG (4/3 of its size) plus JSON or form framing.
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
+# A drawing's strokes (recognizer/strokes.py): at most this many, of this many points in all.
+DRAWING_MAX_STROKES = envint("DRAWING_MAX_STROKES", "64")
+DRAWING_MAX_POINTS = envint("DRAWING_MAX_POINTS", "4000")
+# The page updates its drawing at each pen-up and Undo for this long after the first; later
+# (and once reviewed) the drawing is settled and an update is refused (409).
+DRAWING_EDIT_WINDOW_SECONDS = envint("DRAWING_EDIT_WINDOW_SECONDS", "300")
+# Request bodies carry a base64 PNG (4/3 of its size) plus JSON or form framing, and the strokes
+# (about 40 bytes of JSON a point, at most DRAWING_MAX_POINTS).
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024 + DRAWING_MAX_POINTS * 64
 DRAWINGS_PER_PAGE = envint("DRAWINGS_PER_PAGE", "24")
 
 # Rate limits per client IP and per signed-in user ("N/s", "N/m" or "N/h"), counted by

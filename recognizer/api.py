@@ -16,25 +16,33 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import EmptyPage, Paginator
 from django.db import DatabaseError
+from typing import Literal
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
+from pydantic import FiniteFloat
 
 from ml.preprocess import PreprocessError, array_to_png
 from recognizer.errors import error_message, error_status
 from recognizer.middleware import database_error_response
 from recognizer.models import Drawing
 from recognizer.ratelimit import retry_after, too_many
-from recognizer.selectors import drawing_get_for_visitor, drawing_list_for_visitor
+from recognizer.selectors import drawing_get_for_visitor, drawing_list_for_visitor, prediction_list_for_drawing
 from recognizer.services.drawings import (
+    DrawingNotFound,
+    DrawingSettled,
     IdempotencyKeyReused,
     drawing_create_with_prediction,
     drawing_label_set,
+    drawing_put,
+    drawing_withdraw,
     prediction_preview,
 )
 from recognizer.services.predictors import ModelUnavailable
+from recognizer.strokes import StrokesInvalid, StrokesTooLarge
 from recognizer.visitors import visitor_id_ensure, visitor_id_get
 
 logger = logging.getLogger(__name__)
@@ -70,10 +78,36 @@ class ErrorOut(Schema):
     error: str
 
 
+class StrokeSchema(Schema):
+    pointer_type: Literal["mouse", "touch", "pen"]
+    x: list[FiniteFloat] = Field(..., description="canvas CSS pixels from the left, 0 to canvas_width")
+    y: list[FiniteFloat] = Field(..., description="canvas CSS pixels from the top, 0 to canvas_height")
+    t: list[FiniteFloat] = Field(..., description="ms since the drawing's first pen-down, never decreasing")
+    pressure: list[FiniteFloat] = Field(..., description="0 to 1, as Pointer Events report it (0.5 for a mouse)")
+
+
+class StrokesSchema(Schema):
+    canvas_width: int = Field(..., description="CSS pixels: the image's width")
+    canvas_height: int = Field(..., description="CSS pixels: the image's height")
+    strokes: list[StrokeSchema] = Field(
+        ..., description=f"in the order drawn; at most {settings.DRAWING_MAX_STROKES} strokes and "
+                         f"{settings.DRAWING_MAX_POINTS} points in all (413 otherwise); x, y, t and "
+                         "pressure of a stroke have one value per point")
+
+
 class PredictionIn(Schema):
     image: str = Field(..., description="the canvas as a PNG data URL: data:image/png;base64,...")
     idempotency_key: uuid.UUID | None = Field(None, description="a fresh UUID per drawing; retries reuse it")
     preview: bool = Field(False, description="a live guess while the pen is still down: answered, not stored")
+    strokes: StrokesSchema | None = Field(None, description="the strokes that drew it, stored with it")
+
+
+class DrawingPutIn(Schema):
+    image: str = Field(..., description="the canvas as it is now, as a PNG data URL: data:image/png;base64,...")
+    strokes: StrokesSchema | None = Field(None, description="the strokes drawn so far")
+    sequence: int = Field(..., ge=1, le=2**31 - 1, description=(
+        "this update's number: 1 for the first pen-up, then higher for each later pen-up or Undo; an "
+        "update numbered no higher than the last one applied (a retry, or overtaken) changes nothing"))
 
 
 class PreviewOut(Schema):
@@ -100,6 +134,22 @@ class DrawingOut(Schema):
     image_url: str
     input_url: str
     input_image: str | None = Field(None, description="the 28x28 image the model saw, as a PNG data URL")
+    sequence: int = Field(..., description="the number of the last update applied (0: never updated)")
+    stroke_count: int = Field(..., description="strokes stored with it (0: stored without strokes)")
+
+
+class PredictionHistoryOut(Schema):
+    digit: int
+    confidence: float
+    model_version: str
+    stroke_count: int | None = Field(..., description="strokes drawn when it was asked (null: not known)")
+    is_final: bool = Field(..., description="the answer to the drawing as it was last updated")
+    created_at: datetime
+
+
+class DrawingDetailOut(DrawingOut):
+    strokes: StrokesSchema | None = Field(..., description="what the pen did; null for drawings stored without")
+    history: list[PredictionHistoryOut] = Field(..., description="every answer it got, in order; the last is final")
 
 
 class DrawingPageOut(Schema):
@@ -127,7 +177,16 @@ def drawing_out(drawing: Drawing, *, with_input: bool = False) -> dict:
         "image_url": drawing.image_url,
         "input_url": drawing.input_url,
         "input_image": input_image,
+        "sequence": drawing.sequence,
+        "stroke_count": (prediction.stroke_count or 0) if prediction else 0,
     }
+
+
+def drawing_detail_out(drawing: Drawing) -> dict:
+    history = [{"digit": p.digit, "confidence": p.confidence, "model_version": p.model_version.name,
+                "stroke_count": p.stroke_count, "is_final": p.is_final, "created_at": p.created_at}
+               for p in prediction_list_for_drawing(drawing=drawing)]
+    return {**drawing_out(drawing, with_input=True), "strokes": drawing.strokes, "history": history}
 
 
 def _visible_drawing(request, drawing_id) -> Drawing:
@@ -155,20 +214,25 @@ def prediction_create(request, response: HttpResponse, payload: PredictionIn):
         request.model_version = version.name
         return Status(200, {"digit": result.digit, "confidence": result.confidence,
                             "probabilities": list(result.probabilities), "model_version": version.name})
-    visitor_id = request.auth.visitor_id
-    if request.auth.is_browser and not visitor_id and not request.user.is_authenticated:
-        # An anonymous browser's drawings belong to it: give it an id (and its session a cookie).
-        visitor_id = visitor_id_ensure(request)
     drawing, created = drawing_create_with_prediction(
         image=payload.image,
         owner=request.user,
-        visitor_id=visitor_id,
+        visitor_id=_visitor_id_for_new_drawing(request),
         idempotency_key=payload.idempotency_key,
+        strokes=payload.strokes.model_dump() if payload.strokes else None,
     )
     response["Server-Timing"] = _server_timing(started)
     body = drawing_out(drawing, with_input=True)
     request.model_version = body["model_version"]
     return Status(201 if created else 200, body)
+
+
+def _visitor_id_for_new_drawing(request) -> str:
+    visitor_id = request.auth.visitor_id
+    if request.auth.is_browser and not visitor_id and not request.user.is_authenticated:
+        # An anonymous browser's drawings belong to it: give it an id (and its session a cookie).
+        visitor_id = visitor_id_ensure(request)
+    return visitor_id
 
 
 def _server_timing(started: float) -> str:
@@ -193,9 +257,53 @@ def drawing_list(request, page: int = 1):
     }
 
 
-@api.get("/drawings/{drawing_id}", auth=visitor, response={200: DrawingOut, 404: ErrorOut}, summary="One of your drawings")
+@api.get("/drawings/{drawing_id}", auth=visitor, response={200: DrawingDetailOut, 404: ErrorOut},
+         summary="One of your drawings, with its strokes and the history of its answers")
 def drawing_detail(request, drawing_id: uuid.UUID):
-    return drawing_out(_visible_drawing(request, drawing_id), with_input=True)
+    return drawing_detail_out(_visible_drawing(request, drawing_id))
+
+
+@api.put(
+    "/drawings/{drawing_id}",
+    auth=visitor,
+    response={200: DrawingOut, 201: DrawingOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut,
+              422: ErrorOut, 429: ErrorOut, 503: ErrorOut},
+    summary="Store your drawing as it is now, and predict it (the page sends it at every pen-up and Undo)",
+    description=(
+        "The page makes the drawing's id (a UUID) when its first stroke starts. The first update creates "
+        "the drawing (201); each later one replaces its image and strokes and adds its answer to the "
+        "drawing's history (200). Updates numbered no higher than the last applied change nothing, so "
+        "retries are safe. Someone else's drawing: 404; reviewed, withdrawn, or older than "
+        f"{settings.DRAWING_EDIT_WINDOW_SECONDS} seconds: 409."),
+)
+def drawing_update(request, response: HttpResponse, drawing_id: uuid.UUID, payload: DrawingPutIn):
+    wait = retry_after(request, "predict")
+    if wait is not None:
+        return too_many(wait)
+    started = time.perf_counter()
+    drawing, created = drawing_put(
+        drawing_id=drawing_id,
+        image=payload.image,
+        sequence=payload.sequence,
+        strokes=payload.strokes.model_dump() if payload.strokes else None,
+        owner=request.user,
+        visitor_id=_visitor_id_for_new_drawing(request),
+    )
+    response["Server-Timing"] = _server_timing(started)
+    body = drawing_out(drawing, with_input=True)
+    request.model_version = body["model_version"]
+    return Status(201 if created else 200, body)
+
+
+@api.delete(
+    "/drawings/{drawing_id}",
+    auth=visitor,
+    response={204: None, 404: ErrorOut, 409: ErrorOut},
+    summary="Withdraw your drawing (undone to an empty canvas): out of review, your list, stats and training",
+)
+def drawing_delete(request, drawing_id: uuid.UUID):
+    drawing_withdraw(drawing_id=drawing_id, owner=request.user, visitor_id=request.auth.visitor_id)
+    return Status(204, None)
 
 
 @api.patch(
@@ -218,6 +326,10 @@ def _error(request, message: str, status: int, **extra):
 @api.exception_handler(PreprocessError)
 @api.exception_handler(ModelUnavailable)
 @api.exception_handler(IdempotencyKeyReused)
+@api.exception_handler(DrawingNotFound)
+@api.exception_handler(DrawingSettled)
+@api.exception_handler(StrokesTooLarge)
+@api.exception_handler(StrokesInvalid)
 def prediction_error(request, exc):
     return _error(request, error_message(exc), error_status(exc))
 

@@ -3,15 +3,22 @@
 import logging
 
 from ml.preprocess import BlankCanvasError, ImageTooLargeError, PreprocessError
-from recognizer.services.drawings import IdempotencyKeyReused
+from recognizer.services.drawings import DrawingNotFound, DrawingSettled, IdempotencyKeyReused
 from recognizer.services.predictors import ModelUnavailable
+from recognizer.strokes import StrokesInvalid, StrokesTooLarge
 
 logger = logging.getLogger(__name__)
 
 
 def error_status(exc: Exception) -> int:
-    if isinstance(exc, ImageTooLargeError):
+    if isinstance(exc, (ImageTooLargeError, StrokesTooLarge)):
         return 413
+    if isinstance(exc, StrokesInvalid):
+        return 422
+    if isinstance(exc, DrawingNotFound):
+        return 404
+    if isinstance(exc, DrawingSettled):
+        return 409
     if isinstance(exc, BlankCanvasError):
         return 422
     if isinstance(exc, PreprocessError):

@@ -184,7 +184,8 @@ class Drawing(models.Model):
     canvas_height = models.PositiveIntegerField()
     user_label = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the digit the user says it is")
     user_labeled_at = models.DateTimeField(null=True, blank=True)
-    # The first prediction, copied here so the review queue can sort and filter without joins.
+    # The final prediction (of the drawing as last updated), copied here so the review queue can
+    # sort and filter without joins.
     predicted_digit = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     confidence = models.FloatField(null=True, blank=True, db_index=True)
     # Review: the label training uses. A reviewer's decision wins over the user's word.
@@ -197,6 +198,14 @@ class Drawing(models.Model):
     label_version = models.PositiveIntegerField(default=0)
     # Sent by the page with each drawing so a retried request is stored once.
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True)
+    # What the pen did (recognizer/strokes.py has the shape); null for drawings stored without.
+    strokes = models.JSONField(null=True, blank=True)
+    # The page updates its drawing at every pen-up and Undo, numbering its updates: the highest
+    # applied so far, so a late or retried update (a lower or equal number) changes nothing.
+    sequence = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    # Undone back to an empty canvas: kept out of review, My drawings, stats, export and training.
+    withdrawn_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -209,6 +218,14 @@ class Drawing(models.Model):
 
     def __str__(self) -> str:
         return f"drawing {self.id}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def stroke_count(self) -> int:
+        return len(self.strokes["strokes"]) if self.strokes else 0
 
     def pixels_array(self) -> np.ndarray:
         return np.frombuffer(bytes(self.pixels), dtype=np.float32).reshape(28, 28)
@@ -245,10 +262,16 @@ class Prediction(models.Model):
     probabilities = models.JSONField(help_text="ten probabilities, for digits 0-9")
     confidence = models.FloatField(db_index=True)
     latency_ms = models.FloatField(help_text="decode + preprocess + inference")
+    # A drawing updated at each pen-up keeps every answer it got (its history); the last is final.
+    is_final = models.BooleanField(default=True)
+    stroke_count = models.PositiveSmallIntegerField(null=True, blank=True, help_text="strokes drawn when asked")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["drawing"], condition=Q(is_final=True), name="one_final_prediction_per_drawing"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.digit} ({self.confidence:.0%}) by {self.model_version}"

@@ -22,16 +22,30 @@ def _visible_to(user, visitor_id: str | None) -> Q | None:
     return None
 
 
+def drawing_owned_by(*, user, visitor_id: str | None) -> Q:
+    """Which drawings this visitor may change: their own, like `_visible_to`; and a cookie-less
+    client may change a drawing that belongs to nobody, which holding its (random) id is enough
+    for, as holding its idempotency key is."""
+    return _visible_to(user, visitor_id) or Q(owner__isnull=True, visitor_id="")
+
+
 def drawing_list_for_visitor(*, user, visitor_id: str | None) -> QuerySet[Drawing]:
-    """The visitor's own drawings, newest first, with their predictions prefetched."""
+    """The visitor's own drawings (not the withdrawn ones), newest first, with their final
+    predictions prefetched."""
     condition = _visible_to(user, visitor_id)
     if condition is None:
         return Drawing.objects.none()
     return (
-        Drawing.objects.filter(condition)
-        .defer("image_png", "pixels")
-        .prefetch_related(Prefetch("predictions", queryset=Prediction.objects.select_related("model_version")))
+        Drawing.objects.filter(condition, withdrawn_at__isnull=True)
+        .defer("image_png", "pixels", "strokes")
+        .prefetch_related(Prefetch("predictions", queryset=Prediction.objects.filter(is_final=True)
+                                   .select_related("model_version")))
     )
+
+
+def prediction_list_for_drawing(*, drawing: Drawing) -> QuerySet[Prediction]:
+    """A drawing's answers in the order it got them: one per update, the last one final."""
+    return Prediction.objects.filter(drawing=drawing).select_related("model_version").order_by("created_at", "id")
 
 
 def drawing_get_for_visitor(*, drawing_id, user, visitor_id: str | None) -> Drawing:
@@ -93,7 +107,7 @@ def drawing_is_held_out(drawing_id) -> bool:
 def training_set_get(*, cutoff=None) -> TrainingSet:
     """Reviewed drawings (confirmed or relabeled; never rejected or unreviewed) made before
     `cutoff`, with the reviewer's label, split stably into train and held-out parts."""
-    drawings = Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False)
+    drawings = Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False, withdrawn_at__isnull=True)
     if cutoff is not None:
         drawings = drawings.filter(created_at__lt=cutoff)
     rows = list(drawings.order_by("id").values_list("id", "label", "pixels"))
@@ -122,17 +136,23 @@ def training_set_get(*, cutoff=None) -> TrainingSet:
 
 
 def drawing_list_for_review() -> QuerySet[Drawing]:
-    """The review queue order: drawings their users said were wrong first, then least confident."""
+    """The review queue order: drawings their users said were wrong first, then least confident.
+    Withdrawn drawings (undone to an empty canvas) are not in it."""
     said_wrong = ExpressionWrapper(
         Q(user_label__isnull=False) & ~Q(user_label=F("predicted_digit")), output_field=BooleanField()
     )
-    return Drawing.objects.annotate(said_wrong=said_wrong).order_by("-said_wrong", "confidence", "created_at")
+    return (
+        Drawing.objects.filter(withdrawn_at__isnull=True)
+        .annotate(said_wrong=said_wrong)
+        .order_by("-said_wrong", "confidence", "created_at")
+    )
 
 
 def review_accuracy_by_version() -> list[dict]:
-    """For each model version: how many reviewed drawings it predicted, and how many right."""
+    """For each model version: how many reviewed drawings it predicted, and how many right (its
+    final answer: the ones it gave while the drawing was unfinished are history)."""
     return list(
-        Prediction.objects.filter(drawing__review_status__in=Drawing.TRAINABLE)
+        Prediction.objects.filter(drawing__review_status__in=Drawing.TRAINABLE, is_final=True)
         .values("model_version__name")
         .annotate(total=Count("id"), right=Count("id", filter=Q(digit=F("drawing__label"))))
         .order_by("model_version__created_at")
@@ -142,9 +162,20 @@ def review_accuracy_by_version() -> list[dict]:
 def review_accuracy_by_day() -> list[dict]:
     """Per day of drawing: reviewed drawings and how many the model got right at the time."""
     return list(
-        Drawing.objects.filter(review_status__in=Drawing.TRAINABLE)
+        Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, withdrawn_at__isnull=True)
         .annotate(day=TruncDate("created_at"))
         .values("day")
         .annotate(total=Count("id"), right=Count("id", filter=Q(predicted_digit=F("label"))))
         .order_by("day")
+    )
+
+
+def drawing_list_for_export() -> QuerySet[Drawing]:
+    """The reviewed drawings that training uses (as training_set_get chooses them) and that have
+    their strokes, oldest first, with only what a strokes export needs."""
+    return (
+        Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False, withdrawn_at__isnull=True,
+                               strokes__isnull=False)
+        .order_by("created_at", "id")
+        .only("id", "label", "predicted_digit", "created_at", "strokes")
     )

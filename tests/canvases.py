@@ -66,3 +66,25 @@ def steeply_slanted_png(digit: int, rng: np.random.Generator) -> bytes:
         draw.line(jittered, fill=0, width=int(rng.uniform(16, 24)), joint="curve")
     image = image.rotate(rng.choice([-1, 1]) * rng.uniform(45, 60), fillcolor=255)
     return png_bytes(image)
+
+
+def pen_strokes(polylines, *, size=(280, 280), pointer_type="mouse", step=8.0) -> dict:
+    """The strokes the page would send for these polylines: sampled about every `step` px, one
+    point every 8 ms, the next stroke 200 ms after the last, pressure 0.5 (a mouse's)."""
+    strokes, t = [], 0.0
+    for points in polylines:
+        xs, ys, ts = [float(points[0][0])], [float(points[0][1])], [t]
+        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+            n = max(1, round(np.hypot(x1 - x0, y1 - y0) / step))
+            for i in range(1, n + 1):
+                t += 8.0
+                xs.append(x0 + (x1 - x0) * i / n)
+                ys.append(y0 + (y1 - y0) * i / n)
+                ts.append(t)
+        strokes.append({"pointer_type": pointer_type, "x": xs, "y": ys, "t": ts, "pressure": [0.5] * len(xs)})
+        t += 200.0
+    return {"canvas_width": size[0], "canvas_height": size[1], "strokes": strokes}
+
+
+# A 4 drawn in two strokes, as people do: the first alone is an open angle (read as a 6 or so).
+FOUR_IN_TWO_STROKES = [[(90, 40), (60, 170), (210, 170)], [(170, 70), (170, 250)]]

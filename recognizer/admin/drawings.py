@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 
 from ml.dataset_io import write_npz
 from ml.evaluate import evaluate
@@ -20,6 +20,7 @@ from recognizer.charts import confusion_heatmap, line_chart
 from recognizer.models import Drawing, LabelChange, ModelVersion, Prediction
 from recognizer.selectors import (
     drawing_list_for_review,
+    prediction_list_for_drawing,
     review_accuracy_by_day,
     review_accuracy_by_version,
     training_set_get,
@@ -34,8 +35,9 @@ class PredictionInline(admin.TabularInline):
     model = Prediction
     extra = 0
     can_delete = False
-    fields = ("digit", "confidence", "model_version", "latency_ms", "created_at")
+    fields = ("digit", "confidence", "is_final", "stroke_count", "model_version", "latency_ms", "created_at")
     readonly_fields = fields
+    ordering = ("created_at", "id")  # the drawing's history, in the order it was answered
 
 
 class LabelChangeInline(admin.TabularInline):
@@ -112,17 +114,23 @@ class DrawingAdmin(admin.ModelAdmin):
                    "created_at", OwnerFilter, "source")
     search_fields = ("owner__username", "=id")
     list_per_page = 50
-    readonly_fields = ("id", "thumbnail", "model_input", "predicted", "owner", "source",
-                       "canvas_width", "canvas_height", "user_label", "user_labeled_at", "review_status", "label",
-                       "reviewed_by", "reviewed_at", "label_version", "idempotency_key", "created_at")
-    exclude = ("image_png", "pixels", "predicted_digit", "confidence", "visitor_id")  # the visitor id is never shown
+    readonly_fields = ("id", "thumbnail", "model_input", "stroke_replay", "predicted", "answer_history", "owner",
+                       "source", "canvas_width", "canvas_height", "user_label", "user_labeled_at", "review_status", "label",
+                       "reviewed_by", "reviewed_at", "label_version", "idempotency_key", "sequence", "created_at",
+                       "updated_at", "withdrawn_at")
+    # The visitor id is never shown; the strokes are shown replayed, not as JSON.
+    exclude = ("image_png", "pixels", "predicted_digit", "confidence", "visitor_id", "strokes")
     inlines = (PredictionInline, LabelChangeInline)
     date_hierarchy = "created_at"
     actions = ["confirm_predictions", "reject_as_junk", *[_label_action(d) for d in range(10)], "download_reviewed"]
     change_list_template = "admin/recognizer/drawing/change_list.html"
 
+    class Media:
+        js = ("js/admin-stroke-replay.js",)
+        css = {"all": ("css/admin-stroke-replay.css",)}
+
     def get_queryset(self, request):
-        return drawing_list_for_review().select_related("owner").defer("image_png", "pixels")
+        return drawing_list_for_review().select_related("owner").defer("image_png", "pixels", "strokes")
 
     def get_ordering(self, request):
         # The review-queue order sorts on an annotation, which the `ordering` attribute cannot name.
@@ -146,6 +154,25 @@ class DrawingAdmin(admin.ModelAdmin):
     def model_input(self, drawing):
         return format_html('<img src="{}" alt="28x28 input" width="56" height="56" loading="lazy" '
                            'style="image-rendering:pixelated">', drawing.input_url)
+
+    @admin.display(description="strokes")
+    def stroke_replay(self, drawing):
+        """The strokes replayed in order and at their pace by static/js/admin-stroke-replay.js."""
+        if not drawing.strokes:
+            return "stored without strokes"
+        element_id = f"strokes-{drawing.id}"
+        return format_html('<div class="stroke-replay" data-strokes-id="{}"><canvas role="img" aria-label="{}">'
+                           '</canvas><button type="button">Replay</button><span class="stroke-replay-status"></span>'
+                           '</div>{}', element_id, f"the {drawing.stroke_count} strokes replayed",
+                           json_script(drawing.strokes, element_id))
+
+    @admin.display(description="answers while drawn")
+    def answer_history(self, drawing):
+        """What the model said after each update, e.g. "6 (96%) after 1 stroke, then 4 (99%) after 2"."""
+        answers = [f"{p.digit} ({p.confidence:.0%})" + (f" after {p.stroke_count} stroke{'s' * (p.stroke_count != 1)}"
+                                                        if p.stroke_count is not None else "")
+                   for p in prediction_list_for_drawing(drawing=drawing)]
+        return ", then ".join(answers) or "-"
 
     @admin.display(description="prediction", ordering="confidence")
     def predicted(self, drawing):

@@ -1,20 +1,30 @@
 import time
 import uuid
 from contextlib import nullcontext
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import BooleanField, ExpressionWrapper, F
 from django.utils import timezone
 
 from ml.preprocess import PreprocessError, decode_canvas, ink_to_array
 from recognizer.models import Drawing, LabelChange, Prediction
-from recognizer.selectors import drawing_list_for_visitor
+from recognizer.selectors import drawing_list_for_visitor, drawing_owned_by
 from recognizer.services.predictors import ModelUnavailable, predictor_get_serving
+from recognizer.strokes import strokes_clean
 
 
 class IdempotencyKeyReused(Exception):
     """The idempotency key belongs to someone else's drawing."""
+
+
+class DrawingNotFound(Exception):
+    """No such drawing, or not this visitor's (the same answer, so ids don't leak)."""
+
+
+class DrawingSettled(Exception):
+    """The drawing can no longer change: reviewed, withdrawn, or past its edit window."""
 
 
 def prediction_preview(*, image: str | bytes):
@@ -32,8 +42,10 @@ def drawing_create_with_prediction(
     visitor_id: str = "",
     source: str = Drawing.Source.CANVAS,
     idempotency_key: uuid.UUID | None = None,
+    strokes: dict | None = None,
 ) -> tuple[Drawing, bool]:
-    """Preprocess a canvas PNG, predict its digit, store drawing + prediction together.
+    """Preprocess a canvas PNG, predict its digit, store drawing + prediction together (and the
+    strokes that drew it, checked first: recognizer.strokes).
 
     Returns (drawing, created). A retry with the same idempotency key returns the stored drawing.
     Raises ml.preprocess.PreprocessError for bad images and ModelUnavailable; nothing is stored then.
@@ -45,6 +57,8 @@ def drawing_create_with_prediction(
     started = time.perf_counter()
     try:
         canvas = decode_canvas(image, max_bytes=settings.MAX_IMAGE_BYTES, max_side=settings.MAX_IMAGE_SIDE)
+        if strokes is not None:
+            strokes = strokes_clean(strokes, canvas_width=canvas.width, canvas_height=canvas.height)
         pixels = ink_to_array(canvas.ink)
         version, predictor = predictor_get_serving()
     except (PreprocessError, ModelUnavailable):
@@ -65,6 +79,7 @@ def drawing_create_with_prediction(
         canvas_width=canvas.width,
         canvas_height=canvas.height,
         idempotency_key=idempotency_key,
+        strokes=strokes,
         predicted_digit=result.digit,
         confidence=result.confidence,
     )
@@ -75,6 +90,7 @@ def drawing_create_with_prediction(
         probabilities=list(result.probabilities),
         confidence=result.confidence,
         latency_ms=latency_ms,
+        stroke_count=drawing.stroke_count if strokes is not None else None,
     )
     try:
         _drawing_and_prediction_insert(drawing, prediction)
@@ -88,6 +104,124 @@ def drawing_create_with_prediction(
         return existing, False
     drawing._latest_prediction = prediction
     return drawing, True
+
+
+def drawing_put(
+    *,
+    drawing_id: uuid.UUID,
+    image: str | bytes,
+    sequence: int,
+    strokes: dict | None = None,
+    owner=None,
+    visitor_id: str = "",
+) -> tuple[Drawing, bool]:
+    """The page's drawing `drawing_id` as it is now (its canvas PNG and strokes): created by its
+    first update, replaced by each later one, which also adds its prediction to the drawing's
+    history and makes it the final one. One row per drawing, however many pen-ups and Undos.
+
+    The page numbers its updates (`sequence`, from 1): one numbered no higher than the drawing's
+    last applied is a retry or was overtaken by a later one, and changes nothing (the drawing is
+    returned as it is). The row is locked while it changes, so racing updates apply one at a time
+    and the highest number wins whatever order they arrive in. Returns (drawing, created).
+    Raises DrawingNotFound when it is someone else's, DrawingSettled when it can no longer change,
+    PreprocessError, StrokesTooLarge/StrokesInvalid and ModelUnavailable (nothing is stored then).
+    """
+    started = time.perf_counter()
+    canvas = decode_canvas(image, max_bytes=settings.MAX_IMAGE_BYTES, max_side=settings.MAX_IMAGE_SIDE)
+    if strokes is not None:
+        strokes = strokes_clean(strokes, canvas_width=canvas.width, canvas_height=canvas.height)
+    pixels = ink_to_array(canvas.ink)
+    version, predictor = predictor_get_serving()
+    result = predictor.predict(pixels)
+    prediction = Prediction(
+        model_version=version,
+        digit=result.digit,
+        probabilities=list(result.probabilities),
+        confidence=result.confidence,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        stroke_count=len(strokes["strokes"]) if strokes is not None else None,
+    )
+    content = {"image_png": canvas.png, "pixels": pixels.astype("float32").tobytes(), "canvas_width": canvas.width,
+               "canvas_height": canvas.height, "strokes": strokes, "sequence": sequence,
+               "predicted_digit": result.digit, "confidence": result.confidence, "updated_at": timezone.now()}
+    signed_in = owner is not None and owner.is_authenticated
+
+    def insert() -> Drawing:
+        drawing = Drawing(id=drawing_id, owner=owner if signed_in else None, visitor_id="" if signed_in else visitor_id,
+                          source=Drawing.Source.CANVAS, **content)
+        prediction.drawing = drawing
+        _drawing_and_prediction_insert(drawing, prediction)  # IntegrityError if the id is taken
+        drawing._latest_prediction = prediction
+        return drawing
+
+    if sequence == 1:
+        # Most likely the drawing's first pen-up: try the insert alone (one round trip on
+        # PostgreSQL). The id taken means a retry, a race with a later update, or someone else's.
+        try:
+            return insert(), True
+        except IntegrityError:
+            prediction.drawing = None
+    with transaction.atomic():
+        locked = _drawing_lock(drawing_id, owner, visitor_id)
+        if locked is None:
+            # A later update that overtook the first (or the first was lost): it creates the drawing.
+            try:
+                return insert(), True
+            except IntegrityError:  # the first one came in meanwhile
+                prediction.drawing = None
+                locked = _drawing_lock(drawing_id, owner, visitor_id)
+                if locked is None:
+                    raise
+        if not locked.is_owners:
+            raise DrawingNotFound("no such drawing")
+        if sequence <= locked.sequence:
+            _drawing_check_open(locked, only_withdrawn=True)
+            return locked, False
+        _drawing_check_open(locked)
+        Prediction.objects.filter(drawing=locked, is_final=True).update(is_final=False)
+        prediction.drawing = locked
+        prediction.save(force_insert=True)
+        for name, value in content.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(content))
+    locked._latest_prediction = prediction
+    return locked, False
+
+
+@transaction.atomic
+def drawing_withdraw(*, drawing_id: uuid.UUID, owner=None, visitor_id: str = "") -> None:
+    """Undone back to an empty canvas: the drawing is kept (its history with it) but leaves the
+    review queue, My drawings, stats, exports and training. Withdrawing twice is a no-op; later
+    updates are refused (DrawingSettled), so a pen-up answered late cannot bring it back."""
+    locked = _drawing_lock(drawing_id, owner, visitor_id)
+    if locked is None or not locked.is_owners:
+        raise DrawingNotFound("no such drawing")
+    if locked.is_withdrawn:
+        return
+    _drawing_check_open(locked)
+    locked.withdrawn_at = locked.updated_at = timezone.now()
+    locked.save(update_fields=["withdrawn_at", "updated_at"])
+
+
+def _drawing_lock(drawing_id, owner, visitor_id: str) -> Drawing | None:
+    """The drawing, locked until the transaction ends, with `is_owners`: whether this visitor may
+    change it. None if there is no such drawing. Its images and strokes are not loaded."""
+    is_owners = ExpressionWrapper(drawing_owned_by(user=owner, visitor_id=visitor_id), output_field=BooleanField())
+    return (Drawing.objects.select_for_update().defer("image_png", "pixels", "strokes")
+            .annotate(is_owners=is_owners).filter(pk=drawing_id).first())
+
+
+def _drawing_check_open(drawing: Drawing, *, only_withdrawn: bool = False) -> None:
+    """DrawingSettled unless the drawing may still change."""
+    if drawing.is_withdrawn:
+        raise DrawingSettled("this drawing was withdrawn (undone to an empty canvas): start a new one")
+    if only_withdrawn:
+        return
+    if drawing.review_status != Drawing.Review.UNREVIEWED:
+        raise DrawingSettled("this drawing has been reviewed and can no longer change: start a new one")
+    window = settings.DRAWING_EDIT_WINDOW_SECONDS
+    if drawing.created_at < timezone.now() - timedelta(seconds=window):
+        raise DrawingSettled(f"this drawing is more than {window} seconds old and can no longer change: start a new one")
 
 
 def _drawing_and_prediction_insert(drawing: Drawing, prediction: Prediction) -> None:

@@ -1,8 +1,11 @@
-// The drawing pad: Pointer Events (mouse, finger, pen), strokes kept as point lists so Undo can
-// redraw. While the pen moves, a debounced live guess (a preview: not stored) updates the answer;
-// when it lifts, the drawing is sent for good and stored. Every request carries a sequence
-// number and an answer older than the newest request is dropped, so a slow answer never
-// overwrites a newer one.
+// The drawing pad: Pointer Events (mouse, finger, pen), strokes kept as point lists (x, y, time,
+// pressure) so Undo can redraw and the server can store what the pen did. While the pen moves, a
+// debounced live guess (a preview: not stored) updates the answer. A drawing is everything drawn
+// between an empty canvas and Clear: its id is made when its first stroke starts, and every
+// pen-up and Undo stores the drawing as it is now under that id (PUT /api/drawings/{id}, numbered,
+// so the server ignores an update overtaken by a later one); Undo back to an empty canvas
+// withdraws it (DELETE). An answer older than the newest request is dropped, so a slow answer
+// never overwrites a newer one.
 (function () {
   "use strict";
   const config = window.DIGITSITE;
@@ -15,12 +18,18 @@
   const correction = document.getElementById("correction");
   const bars = Array.from(document.querySelectorAll("#bars li"));
 
-  const strokes = [];   // each stroke: array of {x, y} in CSS pixels
+  const strokes = [];   // each stroke: {pointerType, points: [{x, y, t, pressure}]}, x and y in CSS pixels
   let current = null;
   let requestSeq = 0;   // id of the newest prediction request
   let drawingId = null; // the stored drawing the shown answer belongs to
+  let drawing = null;   // the drawing being drawn: {id, sequence, startedAt, writes}
   let liveTimer = null;
   const LIVE_DEBOUNCE_MS = 150;
+
+  function drawingStart(startedAt) {
+    drawing = { id: newKey(), sequence: 0, startedAt: startedAt, writes: [] };
+    pad.dataset.drawingId = drawing.id;
+  }
 
   function cssSize() {
     const rect = pad.getBoundingClientRect();
@@ -39,7 +48,8 @@
     redraw(ctx, size);
   }
 
-  function paintStroke(context, points) {
+  function paintStroke(context, stroke) {
+    const points = stroke.points;
     if (points.length === 1) {
       context.beginPath();
       context.arc(points[0].x, points[0].y, context.lineWidth / 2, 0, 2 * Math.PI);
@@ -64,7 +74,7 @@
     context.lineWidth = lineWidth(size);
     context.lineCap = "round";
     context.lineJoin = "round";
-    strokes.forEach((points) => paintStroke(context, points));
+    strokes.forEach((stroke) => paintStroke(context, stroke));
     if (current) paintStroke(context, current);
   }
 
@@ -77,23 +87,41 @@
     return off.toDataURL("image/png");
   }
 
-  function point(event) {
+  function clamp(value, low, high) { return Math.min(high, Math.max(low, value)); }
+
+  // A pen captured by the pad may wander outside it: its points are kept on the pad's edge, so
+  // the strokes stored are exactly what was painted.
+  function point(event, previous) {
     const rect = pad.getBoundingClientRect();
-    return { x: event.clientX - rect.left, y: event.clientY - rect.top };
+    const t = Math.max(previous ? previous.t : 0, Math.round((event.timeStamp - drawing.startedAt) * 10) / 10);
+    return {
+      x: Math.round(clamp(event.clientX - rect.left, 0, Math.round(rect.width)) * 100) / 100,
+      y: Math.round(clamp(event.clientY - rect.top, 0, Math.round(rect.height)) * 100) / 100,
+      t: t,
+      pressure: Math.round(clamp(event.pressure || 0, 0, 1) * 1000) / 1000,
+    };
+  }
+
+  function lastPoint() {
+    if (current && current.points.length) return current.points[current.points.length - 1];
+    const stroke = strokes[strokes.length - 1];
+    return stroke ? stroke.points[stroke.points.length - 1] : null;
   }
 
   pad.addEventListener("pointerdown", (event) => {
     if (event.button !== undefined && event.button > 0) return;
     event.preventDefault();
     pad.setPointerCapture(event.pointerId);
-    current = [point(event)];
+    if (!drawing) drawingStart(event.timeStamp);
+    current = { pointerType: event.pointerType || "mouse", points: [] };
+    current.points.push(point(event, lastPoint()));
     redraw(ctx, cssSize());
   });
   pad.addEventListener("pointermove", (event) => {
     if (!current) return;
     event.preventDefault();
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
-    (events.length ? events : [event]).forEach((e) => current.push(point(e)));
+    (events.length ? events : [event]).forEach((e) => current.points.push(point(e, lastPoint())));
     redraw(ctx, cssSize());
     clearTimeout(liveTimer);
     liveTimer = setTimeout(predictLive, LIVE_DEBOUNCE_MS);
@@ -105,18 +133,28 @@
     strokes.push(current);
     current = null;
     redraw(ctx, cssSize());
-    predict(performance.now());
+    drawingUpdate(performance.now());
   }
   pad.addEventListener("pointerup", endStroke);
   pad.addEventListener("pointercancel", endStroke);
 
   document.getElementById("undo").addEventListener("click", () => {
+    if (current) return;
     strokes.pop();
     redraw(ctx, cssSize());
-    if (strokes.length) predict(); else showEmpty();
+    if (strokes.length) {
+      drawingUpdate();
+    } else {
+      drawingWithdraw();
+      showEmpty();
+    }
   });
+  // Clear finishes the drawing: it stays stored as it was last sent; the next stroke starts a new one.
   document.getElementById("clear").addEventListener("click", () => {
+    if (current) return;
     strokes.length = 0;
+    drawing = null;
+    delete pad.dataset.drawingId;
     redraw(ctx, cssSize());
     showEmpty();
   });
@@ -132,20 +170,50 @@
       (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
   }
 
+  class RequestError extends Error {
+    constructor(message, status) { super(message); this.status = status; }
+  }
+
+  // PUT and DELETE are safe to repeat (a drawing update is numbered), so a request the network
+  // lost is sent once more.
   async function send(url, method, body) {
-    const response = await fetch(url, {
-      method: method,
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      credentials: "same-origin",
-      body: JSON.stringify(body),
-    });
+    let response;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        response = await fetch(url, {
+          method: method,
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          credentials: "same-origin",
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        break;
+      } catch (error) {
+        if (method === "POST" || attempt >= 1) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+    if (response.status === 204) return null;
     const data = await response.json().catch(() => ({ error: "unexpected response from the server" }));
-    if (!response.ok) throw new Error(data.error || ("request failed: " + response.status));
+    if (!response.ok) throw new RequestError(data.error || ("request failed: " + response.status), response.status);
     return data;
   }
 
+  function strokesPayload(size) {
+    return {
+      canvas_width: size.w,
+      canvas_height: size.h,
+      strokes: strokes.map((stroke) => ({
+        pointer_type: stroke.pointerType === "touch" || stroke.pointerType === "pen" ? stroke.pointerType : "mouse",
+        x: stroke.points.map((p) => Math.min(p.x, size.w)),
+        y: stroke.points.map((p) => Math.min(p.y, size.h)),
+        t: stroke.points.map((p) => p.t),
+        pressure: stroke.points.map((p) => p.pressure),
+      })),
+    };
+  }
+
   async function predictLive() {
-    if (!current || current.length < 3) return;
+    if (!current || current.points.length < 3) return;
     const seq = ++requestSeq;
     try {
       const data = await send(config.predictUrl, "POST", { image: exportPng(), preview: true });
@@ -154,11 +222,18 @@
     } catch (error) { /* a live guess may fail (e.g. a dot): the pen-up answer will tell */ }
   }
 
-  async function predict(penUpAt) {
+  // The drawing as it is now, stored under its id (the pen-up answer comes back with it).
+  async function drawingUpdate(penUpAt, isRetry) {
+    if (!drawing) drawingStart(performance.now());
     const seq = ++requestSeq;
+    const target = drawing;
+    target.sequence += 1;
+    const body = { image: exportPng(), strokes: strokesPayload(cssSize()), sequence: target.sequence };
+    const write = send(config.drawingsUrl + target.id, "PUT", body);
+    target.writes.push(write.catch(() => null));
     try {
-      const data = await send(config.predictUrl, "POST", { image: exportPng(), idempotency_key: newKey() });
-      if (seq !== requestSeq) return; // a newer drawing has been sent since
+      const data = await write;
+      if (seq !== requestSeq) return; // a newer update (or drawing) has been sent since
       showResult(data);
       if (penUpAt !== undefined) {
         const ms = Math.round(performance.now() - penUpAt);
@@ -168,9 +243,28 @@
       }
     } catch (error) {
       if (seq !== requestSeq) return;
+      if (error.status === 409 && drawing === target && !isRetry) {
+        // Settled (reviewed, or past its edit window) while still on the pad: what is drawn
+        // becomes a new drawing.
+        drawingStart(target.startedAt);
+        drawingUpdate(penUpAt, true);
+        return;
+      }
       showEmpty();
       statusOut.textContent = error.message;
     }
+  }
+
+  // Undone back to an empty canvas: the drawing is withdrawn once every update sent for it has
+  // been answered, so none of them can arrive after the withdrawal and bring it back.
+  function drawingWithdraw() {
+    const target = drawing;
+    drawing = null;
+    delete pad.dataset.drawingId;
+    if (!target || !target.writes.length) return;
+    Promise.all(target.writes)
+      .then(() => send(config.drawingsUrl + target.id, "DELETE"))
+      .catch(() => { /* never stored, or already settled: nothing to withdraw */ });
   }
 
   function showResult(data) {

@@ -90,15 +90,15 @@ def draw(page, strokes, placement, touch=False):
     to_page = [[(box["x"] + (left + x * size) * box["width"], box["y"] + (top + y * size) * box["height"])
                 for x, y in stroke] for stroke in strokes]
 
-    predict_url = page.evaluate("DIGITSITE.predictUrl")
+    drawings_url = page.evaluate("DIGITSITE.drawingsUrl")
 
-    def stored(request):  # a finished drawing, not a live guess while the pen moves
-        return request.url.endswith(predict_url) and '"preview"' not in (request.post_data or "")
+    def stored(request):  # the drawing stored at a pen-up, not a live guess while the pen moves
+        return request.method == "PUT" and drawings_url in request.url
 
     for i, points in enumerate(to_page):
         if i:
             page.wait_for_timeout(150)  # a person's pause between strokes
-        # The page sends (and stores) the drawing at every pen-up; the last one sent is the answer.
+        # The page stores the drawing as it is at every pen-up; the last one sent is the answer.
         with page.expect_request(stored) as sent:
             if touch:
                 touch_stroke(page, spaced(points, 20))  # it moves the finger in 8 steps per segment
