@@ -23,7 +23,7 @@ import pytest
 from django.db import connection
 
 from tests.canvases import data_url, seven_png
-from tests.topology.hosts import ROOT, VENV_BIN, Topology, netns_unavailable, wait_until
+from tests.topology.hosts import ROOT, Topology, netns_unavailable, wait_until
 
 pytestmark = [pytest.mark.slow]
 
