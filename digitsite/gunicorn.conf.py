@@ -34,3 +34,6 @@ graceful_timeout = 30
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), shared by
+# every gunicorn on the machine (the benches, the tests' servers, a second site); nothing here uses it.
+control_socket_disable = True
