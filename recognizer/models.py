@@ -84,9 +84,14 @@ class TrainingJob(models.Model):
         return " + ".join(parts)
 
     def progress_json(self) -> dict:
-        return {"id": self.pk, "status": self.status, "percent": self.percent, "text": self.progress_text,
+        """Everything a job's pages show that changes while it runs: the pages render it and the
+        live refresh replaces it, so status, bar and duration always come from the same reading."""
+        from recognizer.formatting import duration_text
+
+        return {"id": self.pk, "status": self.status, "status_display": self.get_status_display(),
+                "percent": self.percent, "text": self.progress_text,
                 "epoch": self.progress.get("epoch"), "epochs": self.progress.get("epochs"),
-                "eta": self.progress.get("eta"), "error": self.error}
+                "eta": self.progress.get("eta"), "error": self.error, "duration": duration_text(self.duration_seconds)}
 
 
 class ModelVersion(models.Model):
