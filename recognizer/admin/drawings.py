@@ -195,7 +195,8 @@ class DrawingAdmin(admin.ModelAdmin):
 
     def review_view(self, request):
         self._check_review(request)
-        context = {**self.admin_site.each_context(request), "title": "Review drawings", "opts": self.model._meta}
+        context = {**self.admin_site.each_context(request), "title": "Review drawings", "opts": self.model._meta,
+                   "digits": range(10)}
         return TemplateResponse(request, "admin/recognizer/drawing/review.html", context)
 
     def stats_view(self, request):
@@ -232,7 +233,10 @@ class DrawingAdmin(admin.ModelAdmin):
             return JsonResponse({"error": "skip must be a comma-separated list of drawing ids"}, status=400)
         queue = drawing_list_for_review().filter(review_status=Drawing.Review.UNREVIEWED)
         drawing = queue.exclude(pk__in=skip).defer("image_png", "pixels").first()
-        return JsonResponse({"drawing": _review_json(drawing) if drawing else None, "remaining": queue.count()})
+        # remaining counts every unreviewed drawing, skipped ones too; skipped says how many of
+        # those this reviewer set aside, so the page can say "none left but the 2 you skipped".
+        return JsonResponse({"drawing": _review_json(drawing) if drawing else None, "remaining": queue.count(),
+                             "skipped": queue.filter(pk__in=skip).count() if skip else 0})
 
     def review_decide_view(self, request, drawing_id):
         self._check_review(request)
@@ -251,7 +255,8 @@ class DrawingAdmin(admin.ModelAdmin):
             return JsonResponse({"error": str(exc)}, status=409)
         except (ValueError, TypeError) as exc:
             return JsonResponse({"error": str(exc)}, status=400)
-        return JsonResponse({"drawing": _review_json(drawing)})
+        remaining = Drawing.objects.filter(review_status=Drawing.Review.UNREVIEWED).count()
+        return JsonResponse({"drawing": _review_json(drawing), "remaining": remaining})
 
 
 def _review_json(drawing: Drawing) -> dict:
