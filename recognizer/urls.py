@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/login/", views.RateLimitedLoginView.as_view(), name="login"),
     path("guess", views.guess, name="guess"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.FaviconRedirect.as_view(), name="favicon"),
 ]

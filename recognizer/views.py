@@ -2,17 +2,19 @@
 
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_GET
+from django.views.generic import RedirectView
 
 from ml.preprocess import PreprocessError, array_to_png
 from recognizer.errors import error_message, error_status
+from recognizer.forms import SignupForm
 from recognizer.models import Drawing
 from recognizer.ratelimit import rate_limited, retry_after
 from recognizer.selectors import (
@@ -83,7 +85,7 @@ def drawing_input_image(request: HttpRequest, drawing_id) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("canvas")
-    form = UserCreationForm(request.POST or None)
+    form = SignupForm(request.POST or None)
     if request.method == "POST":
         wait = retry_after(request, "signup")
         if wait is not None:
@@ -148,3 +150,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "degraded" if serving else "down")
     request.model_version = checks["model"].get("serving")
     return JsonResponse({"status": status, "checks": checks}, status=200 if serving else 503)
+
+
+class FaviconRedirect(RedirectView):
+    """Browsers and tools ask for /favicon.ico whatever the page links; the icon lives in static/."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.ico")
