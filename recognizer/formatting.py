@@ -8,7 +8,7 @@ def percent_text(fraction: float | None, digits: int = 2) -> str:
     """0.9999169 -> "99.99%"; None -> "—"."""
     if fraction is None:
         return DASH
-    return f"{fraction * 100:.{digits}f}%"
+    return f"{fraction:.{digits}%}"
 
 
 def ms_text(milliseconds: float | None) -> str:
@@ -32,3 +32,12 @@ def duration_text(seconds: float | None) -> str:
     if whole < 3600:
         return f"{whole // 60} min {whole % 60:02d} s"
     return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
+
+
+def datetime_text(value) -> str:
+    """A moment in the site's time zone, short enough for a table column: "2026-12-01 08:56"."""
+    if value is None:
+        return DASH
+    from django.utils import timezone
+
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")

@@ -10,12 +10,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ml.dataset_io import write_npz
 from ml.evaluate import evaluate
-from recognizer.charts import confusion_heatmap, line_chart
+from recognizer.admin.columns import datetime_column
+from recognizer.charts import confusion_heatmap, line_chart, per_digit_cells
+from recognizer.formatting import ms_text, percent_text
 from recognizer.models import Drawing, LabelChange, ModelVersion, Prediction
 from recognizer.selectors import (
     drawing_list_for_review,
@@ -33,8 +35,16 @@ class PredictionInline(admin.TabularInline):
     model = Prediction
     extra = 0
     can_delete = False
-    fields = ("digit", "confidence", "model_version", "latency_ms", "created_at")
+    fields = ("digit", "confidence_display", "model_version", "latency_display", "created_at")
     readonly_fields = fields
+
+    @admin.display(description="confidence")
+    def confidence_display(self, prediction):
+        return percent_text(prediction.confidence)
+
+    @admin.display(description="latency")
+    def latency_display(self, prediction):
+        return ms_text(prediction.latency_ms)
 
 
 class LabelChangeInline(admin.TabularInline):
@@ -101,7 +111,7 @@ def _label_action(digit):
 @admin.register(Drawing)
 class DrawingAdmin(admin.ModelAdmin):
     list_display = ("thumbnail", "model_input", "predicted", "user_label", "review_status", "label", "owner",
-                    "created_at")
+                    "created")
     list_filter = ("review_status", UserSaidWrongFilter, "predicted_digit", "label", ModelVersionFilter,
                    "created_at", OwnerFilter, "source")
     search_fields = ("owner__username", "=id")
@@ -114,6 +124,7 @@ class DrawingAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["confirm_predictions", "reject_as_junk", *[_label_action(d) for d in range(10)], "download_reviewed"]
     change_list_template = "admin/recognizer/drawing/change_list.html"
+    created = datetime_column()
 
     def get_queryset(self, request):
         return drawing_list_for_review().select_related("owner").defer("image_png", "pixels")
@@ -217,10 +228,11 @@ class DrawingAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request), "title": "Accuracy on reviewed drawings", "opts": self.model._meta,
             "live": live, "by_version": by_version,
-            "per_digit": list(enumerate(live["per_digit_accuracy"])) if live else [],
+            "per_digit": per_digit_cells(live["per_digit_accuracy"], live["confusion_matrix"]) if live else [],
             "confusion": confusion_heatmap(live["confusion_matrix"]) if live else "",
             "over_time": line_chart({"accuracy at the time": [row["right"] / row["total"] for row in by_day]},
-                                    title="Accuracy by day of drawing", y_range=(0, 1)) if by_day else "",
+                                    title="Accuracy by day of drawing", y_range=(0, 1), percent=True,
+                                    x_labels=[row["day"].isoformat() for row in by_day]) if by_day else "",
             "days": by_day,
         }
         return TemplateResponse(request, "admin/recognizer/drawing/stats.html", context)
@@ -275,10 +287,17 @@ def _review_json(drawing: Drawing) -> dict:
 
 @admin.register(LabelChange)
 class LabelChangeAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "drawing", "kind", "changed_by", "old_label", "new_label", "old_status", "new_status")
+    list_display = ("created", "drawing_link", "kind", "changed_by", "old_label", "new_label", "old_status", "new_status")
     list_filter = ("kind", "created_at")
     list_select_related = ("changed_by",)
-    readonly_fields = list_display
+    readonly_fields = ("created_at", "drawing", *list_display[2:])
+    created = datetime_column()
+
+    @admin.display(description="drawing", ordering="drawing")
+    def drawing_link(self, change):
+        # The first 8 hex digits name it well enough in a list; a full UUID took a third of the table.
+        return format_html('<a href="{}" title="{}">{}…</a>', reverse("admin:recognizer_drawing_change", args=[change.drawing_id]),
+                           change.drawing_id, str(change.drawing_id)[:8])
 
     def has_add_permission(self, request):
         return False

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from recognizer.admin.columns import datetime_column
 from recognizer.admin.forms import TrainingJobLaunchForm
 from recognizer.charts import confusion_heatmap, line_chart
 from recognizer.models import TrainingJob
@@ -39,12 +40,13 @@ def live_field(job: TrainingJob, field: str):
 
 @admin.register(TrainingJob)
 class TrainingJobAdmin(admin.ModelAdmin):
-    list_display = ("id", "status_display", "progress_display", "data_summary", "requested_by", "created_at", "duration", "version")
+    list_display = ("id", "status_display", "progress_display", "data_summary", "requested_by", "created", "duration", "version")
     list_filter = ("status",)
     list_select_related = ("requested_by",)
     ordering = ("-created_at",)
     actions = ("cancel_selected", "retry_selected")
     change_list_template = "admin/recognizer/trainingjob/change_list.html"
+    created = datetime_column()
     change_form_template = "admin/recognizer/trainingjob/change_form.html"
     # Status and duration are shown live above the form (change_form.html), not here, where
     # they would go stale while the job runs.
@@ -168,7 +170,8 @@ class TrainingJobAdmin(admin.ModelAdmin):
             "loss_chart": line_chart({"loss": series("loss"), "val_loss": series("val_loss")}, title="Loss per epoch")
             if history else "",
             "accuracy_chart": line_chart(
-                {"accuracy": series("accuracy"), "val_accuracy": series("val_accuracy")}, title="Accuracy per epoch"
+                {"accuracy": series("accuracy"), "val_accuracy": series("val_accuracy")}, title="Accuracy per epoch",
+                percent=True,
             ) if history else "",
             "confusion": confusion_heatmap(version.metrics.get("mnist_test", {}).get("confusion_matrix")) if version else "",
             "version": version,
