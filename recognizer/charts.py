@@ -84,7 +84,8 @@ def line_chart(
 
 
 def confusion_heatmap(matrix: list[list[int]] | None) -> str:
-    """Rows: true digit; columns: predicted. Cell shade by share of its row, in HEAT_STEPS classes."""
+    """Rows: true digit; columns: predicted. Cell shade by share of its row, in HEAT_STEPS classes.
+    Focusable: on a phone it scrolls sideways inside itself, which keyboard users must reach too."""
     if not matrix:
         return format_html('<p class="help">{}</p>', "no confusion matrix")
     header = format_html_join("", "<th scope='col'>{}</th>", ((d,) for d in range(10)))
@@ -103,7 +104,7 @@ def confusion_heatmap(matrix: list[list[int]] | None) -> str:
             ))
         rows.append(format_html("<tr><th scope='row'>{}</th>{}</tr>", true_digit, mark_safe("".join(cells))))
     return format_html(
-        '<table class="confusion"><caption>Confusion matrix (rows: true digit, columns: predicted)</caption>'
+        '<table class="confusion" tabindex="0"><caption>Confusion matrix (rows: true digit, columns: predicted)</caption>'
         "<thead><tr><th></th>{}</tr></thead><tbody>{}</tbody></table>",
         header, mark_safe("".join(rows)),
     )

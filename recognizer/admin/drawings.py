@@ -144,13 +144,13 @@ class DrawingAdmin(admin.ModelAdmin):
 
     @admin.display(description="drawing")
     def thumbnail(self, drawing):
-        return format_html('<img src="{}" alt="drawing" width="56" height="56" loading="lazy" '
-                           'style="background:#fff;border:1px solid #ccc">', drawing.image_url)
+        return format_html('<img src="{}" alt="drawing" width="56" height="56" loading="lazy" class="admin-thumb">',
+                           drawing.image_url)
 
     @admin.display(description="model saw")
     def model_input(self, drawing):
         return format_html('<img src="{}" alt="28x28 input" width="56" height="56" loading="lazy" '
-                           'style="image-rendering:pixelated">', drawing.input_url)
+                           'class="admin-thumb-input">', drawing.input_url)
 
     @admin.display(description="prediction", ordering="confidence")
     def predicted(self, drawing):

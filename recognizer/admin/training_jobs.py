@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from recognizer.admin.columns import datetime_column
 from recognizer.admin.forms import TrainingJobLaunchForm
 from recognizer.charts import confusion_heatmap, line_chart
+from recognizer.formatting import DASH
 from recognizer.models import TrainingJob
 from recognizer.services.training import (
     BrokerUnavailable,
@@ -85,7 +86,7 @@ class TrainingJobAdmin(admin.ModelAdmin):
     def version(self, job):
         version = getattr(job, "model_version", None)
         if version is None:
-            return "-"
+            return DASH
         return format_html('<a href="{}">{}</a>', reverse("admin:recognizer_modelversion_change", args=[version.pk]), version.name)
 
     def get_urls(self):
