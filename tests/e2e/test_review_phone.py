@@ -96,3 +96,31 @@ def test_review_by_tapping_on_a_phone(request, reviewer, viewport, screenshot):
     assert axe_violations(page) == []
     assert sorted(Drawing.objects.values_list("review_status", "label"), key=str) == \
         sorted([("relabeled", 1), ("confirmed", 7), ("confirmed", 7)], key=str)
+
+
+@pytest.fixture
+def dark_phone(browser, live_server):
+    """A 390-px phone that prefers a dark colour scheme (the admin follows it by default)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True,
+                                  is_mobile=True, color_scheme="dark", base_url=live_server.url)
+    yield context.new_page()
+    context.close()
+
+
+def test_review_page_in_the_admin_dark_theme(dark_phone, reviewer, screenshot):
+    page = dark_phone
+    drawing_create_with_prediction(image=seven_png())
+    log_in(page, "rita", "x-long-password-7")
+    page.goto("/admin/recognizer/drawing/review/")
+    expect(page.locator("#review-remaining")).to_have_text("1 left to review")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(255, 255, 255)"  # the admin's dark theme is on
+    button = page.get_by_role("button", name="Label as 3")
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == background  # the pad follows the theme
+    screenshot(page, "admin-review-phone-390-dark")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Label as 7").tap()
+    expect(page.locator("#review-done-text")).to_have_text("Nothing left to review. Well done.")
+    screenshot(page, "admin-review-phone-390-dark-done")
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, indent=1)
