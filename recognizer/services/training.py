@@ -58,7 +58,7 @@ def training_config_validate(*, config: TrainConfig, include_user_drawings: bool
         count = training_data_count(use_mnist=config.use_mnist, train_limit=config.train_limit,
                                     include_user_drawings=include_user_drawings,
                                     cutoff=user_drawings_cutoff or (timezone.now() if include_user_drawings else None))
-    except DatasetError as exc:
+    except (DatasetError, OSError) as exc:  # a missing, unreadable or corrupt MNIST copy
         raise ValueError(f"the training data cannot be read: {exc}") from exc
     if count == 0:
         raise ValueError("no training data: there are no reviewed user drawings to train on yet (add MNIST)")

@@ -106,3 +106,12 @@ def test_retry_and_other_callers_get_the_same_check(user, sent_tasks):
     with pytest.raises(ValueError, match="less than half the training data"):
         training_job_create(requested_by=user, config={"train_limit": 200, "validation_size": 100})
     assert not TrainingJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_missing_mnist_is_a_form_error_not_a_500(admin_client, sent_tasks, settings, tmp_path):
+    settings.MNIST_DIR = tmp_path  # no MNIST files there
+    page = admin_client.get(LAUNCH).content.decode()
+    response = admin_client.post(LAUNCH, {**page_values(page), "epochs": "1"})
+    assert response.status_code == 200 and "the training data cannot be read" in response.content.decode()
+    assert not TrainingJob.objects.exists()
