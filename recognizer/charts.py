@@ -99,12 +99,12 @@ def confusion_heatmap(matrix: list[list[int]] | None) -> str:
                 css = f"heat-diag-{round(share * HEAT_STEPS)}"
             else:  # mistakes are rare: eight times the shade, so a few of them still show
                 css = f"heat-off-{round(min(1, share * 8) * HEAT_STEPS)}"
-            cells.append(format_html(
-                '<td class="{}" title="true {}, predicted {}: {}">{}</td>', css, true_digit, predicted, count, count or "",
-            ))
+            cells.append(format_html('<td class="{}" title="true {}, predicted {}: {}">{}</td>',
+                                     css, true_digit, predicted, count, count or ""))
         rows.append(format_html("<tr><th scope='row'>{}</th>{}</tr>", true_digit, mark_safe("".join(cells))))
     return format_html(
-        '<table class="confusion" tabindex="0"><caption>Confusion matrix (rows: true digit, columns: predicted)</caption>'
+        '<table class="confusion" tabindex="0">'
+        "<caption>Confusion matrix (rows: true digit, columns: predicted)</caption>"
         "<thead><tr><th></th>{}</tr></thead><tbody>{}</tbody></table>",
         header, mark_safe("".join(rows)),
     )

@@ -137,7 +137,8 @@ def training_data_count(*, use_mnist: bool, train_limit: int | None, include_use
         drawings = Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False)
         if cutoff is not None:
             drawings = drawings.filter(created_at__lt=cutoff)
-        count += sum(1 for drawing_id in drawings.values_list("id", flat=True).iterator() if not drawing_is_held_out(drawing_id))
+        ids = drawings.values_list("id", flat=True).iterator()
+        count += sum(1 for drawing_id in ids if not drawing_is_held_out(drawing_id))
     return count
 
 

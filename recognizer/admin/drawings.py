@@ -287,7 +287,8 @@ def _review_json(drawing: Drawing) -> dict:
 
 @admin.register(LabelChange)
 class LabelChangeAdmin(admin.ModelAdmin):
-    list_display = ("created", "drawing_link", "kind", "changed_by", "old_label", "new_label", "old_status", "new_status")
+    list_display = ("created", "drawing_link", "kind", "changed_by", "old_label", "new_label", "old_status",
+                    "new_status")
     list_filter = ("kind", "created_at")
     list_select_related = ("changed_by",)
     readonly_fields = ("created_at", "drawing", *list_display[2:])
@@ -296,8 +297,8 @@ class LabelChangeAdmin(admin.ModelAdmin):
     @admin.display(description="drawing", ordering="drawing")
     def drawing_link(self, change):
         # The first 8 hex digits name it well enough in a list; a full UUID took a third of the table.
-        return format_html('<a href="{}" title="{}">{}…</a>', reverse("admin:recognizer_drawing_change", args=[change.drawing_id]),
-                           change.drawing_id, str(change.drawing_id)[:8])
+        url = reverse("admin:recognizer_drawing_change", args=[change.drawing_id])
+        return format_html('<a href="{}" title="{}">{}…</a>', url, change.drawing_id, str(change.drawing_id)[:8])
 
     def has_add_permission(self, request):
         return False

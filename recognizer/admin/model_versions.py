@@ -115,7 +115,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "previous": model_version_previous_get() if version.is_active else None,
             "evaluations": [
                 (title, percent(version.metrics[key]["accuracy"]), version.metrics[key]["count"],
-                 per_digit_cells(version.metrics[key]["per_digit_accuracy"], version.metrics[key].get("confusion_matrix")),
+                 per_digit_cells(version.metrics[key]["per_digit_accuracy"],
+                                 version.metrics[key].get("confusion_matrix")),
                  confusion_heatmap(version.metrics[key]["confusion_matrix"]))
                 for key, title in EVALUATION_TITLES.items() if key in version.metrics
             ],
