@@ -91,7 +91,17 @@ class TrainingJob(models.Model):
         return {"id": self.pk, "status": self.status, "status_display": self.get_status_display(),
                 "percent": self.percent, "text": self.progress_text,
                 "epoch": self.progress.get("epoch"), "epochs": self.progress.get("epochs"),
-                "eta": self.progress.get("eta"), "error": self.error, "duration": duration_text(self.duration_seconds)}
+                "eta": self.progress.get("eta"), "error": self.error, "duration": duration_text(self.duration_seconds),
+                "heartbeat": self.heartbeat_text}
+
+    @property
+    def heartbeat_text(self) -> str:
+        """How long ago the worker running the job last said it is alive ("—" unless it runs)."""
+        from recognizer.formatting import DASH, duration_text
+
+        if self.status != self.Status.RUNNING or self.heartbeat_at is None:
+            return DASH
+        return duration_text((timezone.now() - self.heartbeat_at).total_seconds()) + " ago"
 
 
 class ModelVersion(models.Model):

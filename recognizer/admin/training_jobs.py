@@ -49,8 +49,8 @@ class TrainingJobAdmin(admin.ModelAdmin):
     change_list_template = "admin/recognizer/trainingjob/change_list.html"
     created = datetime_column()
     change_form_template = "admin/recognizer/trainingjob/change_form.html"
-    # Status and duration are shown live above the form (change_form.html), not here, where
-    # they would go stale while the job runs.
+    # Status, duration and heartbeat are shown live above the form (change_form.html), not here,
+    # where they would go stale while the job runs.
     readonly_fields = ("config", "include_user_drawings", "user_drawings_cutoff", "requested_by",
                        "created_at", "started_at", "finished_at", "worker", "celery_task_id", "attempts",
                        "error", "retry_of", "version")
@@ -179,6 +179,7 @@ class TrainingJobAdmin(admin.ModelAdmin):
             "progress_bar": progress_bar(job),
             "live_status": live_field(job, "status"),
             "live_duration": live_field(job, "duration"),
+            "live_heartbeat": live_field(job, "heartbeat"),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)

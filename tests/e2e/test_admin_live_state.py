@@ -33,6 +33,7 @@ def test_job_page_opened_while_queued_follows_the_job(desktop_page, django_user_
     # A worker claims it and reports progress, as training_job_run and its reporter do.
     TrainingJob.objects.filter(pk=job.pk).update(
         status="running", started_at=timezone.now() - timedelta(seconds=5), worker="w1", attempts=1,
+        heartbeat_at=timezone.now(),
         progress={"stage": "training", "epoch": 1, "epochs": 1, "percent": 75.0, "eta": 3})
     expect(bar_text).to_have_text("epoch 1/1 · 75%, 3 s left")
     expect(status).to_have_text("Running")
@@ -42,6 +43,7 @@ def test_job_page_opened_while_queued_follows_the_job(desktop_page, django_user_
     assert first.endswith(" s") and first != "0 s" and first != "—"
     expect(duration).not_to_have_text(first, timeout=5000)  # it keeps counting while the job runs
     assert page.locator(".field-worker").inner_text().strip().endswith("w1")  # the page reloaded on the change
+    expect(page.locator(".job-heartbeat")).to_contain_text(" s ago")
     screenshot(page, "admin-training-job-live")
     assert axe_violations(page) == []
 
@@ -49,6 +51,7 @@ def test_job_page_opened_while_queued_follows_the_job(desktop_page, django_user_
                                                   progress={"stage": "done", "percent": 100.0})
     expect(status).to_have_text("Succeeded")
     expect(bar_text).to_have_text("Succeeded")
+    expect(page.locator(".job-heartbeat")).to_have_text("—")
     settled = duration.text_content()
     page.wait_for_timeout(2500)
     assert duration.text_content() == settled  # a finished job's duration no longer moves

@@ -72,7 +72,7 @@ def test_job_list_and_progress_endpoint(admin_client):
     data = admin_client.get(reverse("admin:recognizer_trainingjob_progress") + f"?ids={job.pk},x").json()
     assert data["jobs"] == [{"id": job.pk, "status": "running", "status_display": "Running", "percent": 42.0,
                              "text": "epoch 1/2 · 42%, 30 s left", "epoch": 1, "epochs": 2, "eta": 30, "error": "",
-                             "duration": "—"}]
+                             "duration": "—", "heartbeat": "—"}]
 
 
 @pytest.mark.django_db
