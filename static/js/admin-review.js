@@ -35,6 +35,9 @@
       ? "Nothing left to review but the " + state.remaining + " you skipped."
       : "Nothing left to review. Well done.";
     $("review-restart").hidden = !state.remaining;
+    // One polite announcement per change of what is on screen: the count, or the end state.
+    const summary = drawing ? $("review-remaining").textContent : loaded ? $("review-done-text").textContent : "";
+    if ($("review-announce").textContent !== summary) $("review-announce").textContent = summary;
     document.querySelectorAll(".review-digit").forEach((button) => {
       button.disabled = !drawing || state.busy;
       button.classList.toggle("predicted", !!drawing && Number(button.dataset.label) === drawing.predicted_digit);

@@ -42,6 +42,9 @@ def test_keyboard_review_with_undo(desktop_page, django_user_model, screenshot):
     expect(page.locator("#review-done-text")).to_have_text("Nothing left to review. Well done.")
     expect(page.locator("#review-card")).to_be_hidden()
     expect(remaining).to_have_text("")
+    # Screen readers hear the end state once, from the same text (a polite live region).
+    expect(page.locator("#review-announce")).to_have_text("Nothing left to review. Well done.")
+    assert page.locator("#review-announce").get_attribute("aria-live") == "polite"
     expect(page.locator("#review-undo")).to_be_enabled()
     assert page.locator(".review-digit:enabled").count() == 0
     screenshot(page, "admin-review-done")
