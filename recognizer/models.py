@@ -84,9 +84,24 @@ class TrainingJob(models.Model):
         return " + ".join(parts)
 
     def progress_json(self) -> dict:
-        return {"id": self.pk, "status": self.status, "percent": self.percent, "text": self.progress_text,
+        """Everything a job's pages show that changes while it runs: the pages render it and the
+        live refresh replaces it, so status, bar and duration always come from the same reading."""
+        from recognizer.formatting import duration_text
+
+        return {"id": self.pk, "status": self.status, "status_display": self.get_status_display(),
+                "percent": self.percent, "text": self.progress_text,
                 "epoch": self.progress.get("epoch"), "epochs": self.progress.get("epochs"),
-                "eta": self.progress.get("eta"), "error": self.error}
+                "eta": self.progress.get("eta"), "error": self.error, "duration": duration_text(self.duration_seconds),
+                "heartbeat": self.heartbeat_text}
+
+    @property
+    def heartbeat_text(self) -> str:
+        """How long ago the worker running the job last said it is alive ("—" unless it runs)."""
+        from recognizer.formatting import DASH, duration_text
+
+        if self.status != self.Status.RUNNING or self.heartbeat_at is None:
+            return DASH
+        return duration_text((timezone.now() - self.heartbeat_at).total_seconds()) + " ago"
 
 
 class ModelVersion(models.Model):

@@ -2,6 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
@@ -133,6 +134,26 @@ def training_set_get(*, cutoff=None) -> TrainingSet:
         "cutoff": cutoff.isoformat() if cutoff else None,
     }
     return TrainingSet(train_images, train_labels, holdout_images, holdout_labels, snapshot)
+
+
+def training_data_count(*, use_mnist: bool, train_limit: int | None, include_user_drawings: bool, cutoff=None) -> int:
+    """How many examples ml.train would train on for these options (before any validation
+    split), without loading the images: MNIST's count comes from its labels file's header."""
+    count = 0
+    if use_mnist:
+        from django.conf import settings
+
+        from ml.data import MNIST_FILES, read_idx
+
+        mnist_count = len(read_idx(Path(settings.MNIST_DIR) / MNIST_FILES["train-labels"][0]))
+        count += min(train_limit or mnist_count, mnist_count)
+    if include_user_drawings:
+        drawings = Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False)
+        if cutoff is not None:
+            drawings = drawings.filter(created_at__lt=cutoff)
+        ids = drawings.values_list("id", flat=True).iterator()
+        count += sum(1 for drawing_id in ids if not drawing_is_held_out(drawing_id))
+    return count
 
 
 def drawing_list_for_review() -> QuerySet[Drawing]:

@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -5,8 +7,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from recognizer.admin.columns import datetime_column
 from recognizer.admin.forms import PromoteForm
-from recognizer.charts import confusion_heatmap
+from recognizer.charts import confusion_heatmap, per_digit_cells
+from recognizer.formatting import percent_text
 from recognizer.models import ModelVersion, ModelVersionChange
 from recognizer.selectors import model_version_previous_get
 from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_rollback
@@ -20,19 +24,20 @@ EVALUATION_TITLES = {
 
 
 def percent(value):
-    return f"{value:.2%}" if value is not None else "-"
+    return percent_text(value)
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "user_holdout_accuracy", "job_link", "parent",
-                    "created_at")
+                    "created")
     list_filter = ("is_active",)
     list_select_related = ("parent", "job")
     change_form_template = "admin/recognizer/modelversion/change_form.html"
+    created = datetime_column()
     readonly_fields = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "user_holdout_accuracy", "artifact_path", "sha256",
-                       "job_link", "parent", "data_snapshot", "created_at", "activated_at", "metadata")
-    exclude = ("metrics", "job")
+                       "job_link", "parent", "data_snapshot", "created_at", "activated_at", "metadata_display")
+    exclude = ("metrics", "job", "metadata")
 
     def has_add_permission(self, request):
         return False  # versions come from training jobs
@@ -55,6 +60,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def user_holdout_accuracy(self, version):
         holdout = version.metrics.get("user_holdout")
         return f"{percent(holdout['accuracy'])} of {holdout['count']}" if holdout else "-"
+
+    @admin.display(description="metadata")
+    def metadata_display(self, version):
+        # The artifact's own record, as data (the figures above are its numbers for people).
+        return format_html('<details><summary>metadata.json</summary><pre class="json">{}</pre></details>',
+                           json.dumps(version.metadata, indent=2, sort_keys=True))
 
     @admin.display(description="training job")
     def job_link(self, version):
@@ -107,7 +118,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "previous": model_version_previous_get() if version.is_active else None,
             "evaluations": [
                 (title, percent(version.metrics[key]["accuracy"]), version.metrics[key]["count"],
-                 [percent(a) for a in version.metrics[key]["per_digit_accuracy"]],
+                 per_digit_cells(version.metrics[key]["per_digit_accuracy"],
+                                 version.metrics[key].get("confusion_matrix")),
                  confusion_heatmap(version.metrics[key]["confusion_matrix"]))
                 for key, title in EVALUATION_TITLES.items() if key in version.metrics
             ],
@@ -119,9 +131,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 @admin.register(ModelVersionChange)
 class ModelVersionChangeAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kind", "from_version", "to_version", "changed_by", "forced", "reason")
+    list_display = ("created", "kind", "from_version", "to_version", "changed_by", "forced", "reason")
     list_filter = ("kind", "forced")
-    readonly_fields = list_display
+    readonly_fields = ("created_at", *list_display[1:])
+    created = datetime_column()
 
     def has_add_permission(self, request):
         return False

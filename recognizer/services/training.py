@@ -19,9 +19,10 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ml.data import DatasetError
 from ml.train import ExtraData, Progress, TrainConfig, TrainingCancelled
 from recognizer.models import ModelVersion, TrainingJob
-from recognizer.selectors import model_version_get_active, training_set_get
+from recognizer.selectors import model_version_get_active, training_data_count, training_set_get
 from recognizer.services.artifacts import artifact_discard
 from recognizer.services.model_versions import model_version_register
 
@@ -49,6 +50,25 @@ def broker_check() -> None:
         raise BrokerUnavailable(f"Redis at {settings.REDIS_URL} is not reachable ({exc}); start Redis and try again") from exc
 
 
+def training_config_validate(*, config: TrainConfig, include_user_drawings: bool, user_drawings_cutoff=None) -> None:
+    """Raise ValueError for a configuration the worker would refuse once it has loaded the data,
+    so a job that is queued can run: the same rules as ml.train's, on the data's real size."""
+    if not config.use_mnist and not include_user_drawings:
+        raise ValueError("choose at least one source of training data")
+    try:
+        count = training_data_count(use_mnist=config.use_mnist, train_limit=config.train_limit,
+                                    include_user_drawings=include_user_drawings,
+                                    cutoff=user_drawings_cutoff or (timezone.now() if include_user_drawings else None))
+    except (DatasetError, OSError) as exc:  # a missing, unreadable or corrupt MNIST copy
+        raise ValueError(f"the training data cannot be read: {exc}") from exc
+    if count == 0:
+        raise ValueError("no training data: there are no reviewed user drawings to train on yet (add MNIST)")
+    # ml.train holds out validation_size examples and refuses half the data or more.
+    if config.validation_size and config.validation_size >= count // 2:
+        raise ValueError(f"validation_size must be less than half the training data: {count} examples here, "
+                         f"so at most {max(0, count // 2 - 1)}")
+
+
 def training_job_create(
     *,
     requested_by,
@@ -65,8 +85,8 @@ def training_job_create(
     With enqueue=False the job is only recorded, for the caller to run in-process.
     """
     train_config = TrainConfig.from_dict(config)
-    if not train_config.use_mnist and not include_user_drawings:
-        raise ValueError("choose at least one source of training data")
+    training_config_validate(config=train_config, include_user_drawings=include_user_drawings,
+                             user_drawings_cutoff=user_drawings_cutoff)
     if enqueue:
         broker_check()
     with transaction.atomic():
