@@ -6,9 +6,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from recognizer.admin.forms import TrainingJobLaunchForm
+from recognizer.admin.forms import FineTuneLaunchForm, TrainingJobLaunchForm
 from recognizer.charts import confusion_heatmap, line_chart
 from recognizer.models import TrainingJob
+from recognizer.selectors import retraining_status_get
 from recognizer.services.training import (
     BrokerUnavailable,
     JobStateError,
@@ -30,8 +31,9 @@ def progress_bar(job: TrainingJob):
 
 @admin.register(TrainingJob)
 class TrainingJobAdmin(admin.ModelAdmin):
-    list_display = ("id", "status", "progress_display", "data_summary", "requested_by", "created_at", "duration", "version")
-    list_filter = ("status",)
+    list_display = ("id", "status", "progress_display", "data_summary", "trigger", "requested_by", "created_at", "duration",
+                    "version")
+    list_filter = ("status", "trigger")
     list_select_related = ("requested_by",)
     ordering = ("-created_at",)
     actions = ("cancel_selected", "retry_selected")
@@ -39,7 +41,7 @@ class TrainingJobAdmin(admin.ModelAdmin):
     change_form_template = "admin/recognizer/trainingjob/change_form.html"
     readonly_fields = ("status", "config", "include_user_drawings", "user_drawings_cutoff", "requested_by",
                        "created_at", "started_at", "finished_at", "heartbeat_at", "worker", "celery_task_id", "attempts",
-                       "error", "retry_of", "version")
+                       "error", "retry_of", "trigger", "version")
     exclude = ("progress", "history", "log_tail", "cancel_requested")
 
     class Media:
@@ -84,26 +86,37 @@ class TrainingJobAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:recognizer_trainingjob_launch")
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"retraining": retraining_status_get(), **(extra_context or {})})
+
     def launch_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = TrainingJobLaunchForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        fine_tuning = request.method == "POST" and "fine_tune" in request.POST
+        form = TrainingJobLaunchForm(request.POST if request.method == "POST" and not fine_tuning else None)
+        fine_tune_form = FineTuneLaunchForm(request.POST if fine_tuning else None, prefix="fine_tune")
+        submitted = fine_tune_form if fine_tuning else form
+        if request.method == "POST" and submitted.is_valid():
             try:
-                job = training_job_create(
-                    requested_by=request.user,
-                    config=form.config(),
-                    include_user_drawings=form.cleaned_data["include_user_drawings"],
-                    user_drawings_cutoff=form.cleaned_data["user_drawings_cutoff"],
-                )
+                if fine_tuning:
+                    job = training_job_create(requested_by=request.user, config=fine_tune_form.config(),
+                                              include_user_drawings=True)
+                else:
+                    job = training_job_create(
+                        requested_by=request.user,
+                        config=form.config(),
+                        include_user_drawings=form.cleaned_data["include_user_drawings"],
+                        user_drawings_cutoff=form.cleaned_data["user_drawings_cutoff"],
+                    )
             except BrokerUnavailable as exc:
-                form.add_error(None, f"Training needs Redis: {exc}")
+                submitted.add_error(None, f"Training needs Redis: {exc}")
             except ValueError as exc:
-                form.add_error(None, str(exc))
+                submitted.add_error(None, str(exc))
             else:
                 self.message_user(request, f"Training job {job.pk} queued.", messages.SUCCESS)
                 return redirect("admin:recognizer_trainingjob_change", job.pk)
         context = {**self.admin_site.each_context(request), "title": "Launch training", "form": form,
+                   "fine_tune_form": fine_tune_form, "retraining": retraining_status_get(),
                    "opts": self.model._meta, "media": self.media + form.media}
         return TemplateResponse(request, "admin/recognizer/trainingjob/launch.html", context)
 
