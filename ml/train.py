@@ -66,6 +66,8 @@ class TrainConfig:
             raise ValueError("redraw_fraction must be between 0 and 1")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
+        if not isinstance(self.warm_start, bool):
+            raise ValueError("warm_start must be true or false")
         if self.replay_size < 0:
             raise ValueError("replay_size must not be negative")
         if self.replay_size and not self.warm_start:

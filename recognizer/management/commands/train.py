@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--replay-size", type=int, help="MNIST training images replayed when fine-tuning")
 
     def handle(self, *args, **options):
-        config = config_from_arguments(options)
+        config = config_from_arguments({**options, "warm_start": None})  # "active" names the start, not a flag
         if options["warm_start"]:
             config = {**FINE_TUNE, **config}
             options["include_user_drawings"] = True
