@@ -47,6 +47,9 @@ def main() -> int:
     parser.add_argument("--replay-size", type=int, default=None, help="RETRAIN_REPLAY_SIZE (default: the setting's)")
     parser.add_argument("--epochs", type=int, default=None, help="RETRAIN_EPOCHS (default: the setting's)")
     parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument("--from-scratch", action="store_true",
+                        help="then also train from scratch on the same data (manage.py train --include-user-drawings, "
+                             "the default recipe) and print both side by side")
     args = parser.parse_args()
 
     shutil.rmtree(WORK, ignore_errors=True)
@@ -109,7 +112,33 @@ def main() -> int:
     print(f"MNIST test: {before['mnist']:.2%} -> {after['mnist']:.2%} ({(after['mnist'] - before['mnist']) * 100:+.2f} points)")
     print(f"load average (1, 5, 15 min) at the import: {fmt(load_before)}; at the end: {fmt(load_after)}; "
           f"{os.cpu_count()} CPUs")
+    if args.from_scratch:
+        from_scratch(env, models, judge, before, after, version, job)
     return 0
+
+
+def from_scratch(env, models: Path, judge, before, warm, version, job) -> None:
+    """The from-scratch run on the same reviewed drawings, in-process, for the side-by-side table."""
+    import psycopg
+
+    load = os.getloadavg()
+    started = time.monotonic()
+    subprocess.run([sys.executable, "manage.py", "train", "--include-user-drawings"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    seconds = time.monotonic() - started
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        name, path, training = conn.execute(
+            "SELECT name, artifact_path, metadata->>'training_seconds' FROM recognizer_modelversion "
+            "ORDER BY id DESC LIMIT 1").fetchone()
+    scratch = score(models / path, judge)
+    print(f"\nside by side (judge = {len(judge[1])} held-out drawings; serving before: judge {before['judge']:.2%}, "
+          f"MNIST {before['mnist']:.2%}):")
+    print("| run | training (s) | job, all in (s) | judge | MNIST test |")
+    print("| --- | --- | --- | --- | --- |")
+    print(f"| warm start ({version['name']}) | {version['training_seconds']} | {job['seconds']:.0f} | "
+          f"{warm['judge']:.2%} | {warm['mnist']:.2%} |")
+    print(f"| from scratch ({name}) | {training} | {seconds:.0f} | {scratch['judge']:.2%} | {scratch['mnist']:.2%} |")
+    print(f"load average at the from-scratch start: {fmt(load)}; at its end: {fmt(os.getloadavg())}")
 
 
 def fmt(load) -> str:

@@ -283,7 +283,14 @@ def _gate(parent: ModelVersion, candidate_metrics: dict, evaluation_sets: dict) 
 
     test = load_mnist(settings.MNIST_DIR, "test")
     served = Predictor.load(parent.artifact_dir, expected_sha256=parent.sha256)
-    baseline = evaluate_sets(served.probabilities, {"mnist_test": (test.images, test.labels), **evaluation_sets})
+    sets = {"mnist_test": (test.images, test.labels), **evaluation_sets}
+    reused = {}
+    if (parent.metadata.get("data") or {}).get("mnist_test_checksums") == test.checksums and "mnist_test" in parent.metrics:
+        # The same model bytes (sha256 checked above) on the same files (md5 sums) score the same:
+        # its recorded MNIST figures are what scoring again would give, half a minute sooner.
+        reused["mnist_test"] = parent.metrics["mnist_test"]
+        del sets["mnist_test"]
+    baseline = {**reused, **evaluate_sets(served.probabilities, sets)}
     return {"baseline": parent.name, "baseline_metrics": baseline, **gate_compare(candidate_metrics, baseline)}
 
 
