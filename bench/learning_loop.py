@@ -199,10 +199,10 @@ def _mnist_drawings(users: int, judge: int, users_dir: Path):
 def _pendigits_drawings(users: int, judge: int, users_dir: Path, canvas_to_array):
     """Real writers: a third of the 30 are the judge, never trained on; the users' drawings come
     from the others. Rendered as the canvas page paints strokes (ml/strokes.py)."""
-    from ml.pendigits import DEFAULT_PENDIGITS_DIR, load_pendigits, writer_folds, writer_split
+    from ml.pendigits import load_pendigits, writer_folds, writer_split
     from ml.strokes import place_strokes, render_strokes_png
 
-    pen = load_pendigits(os.environ.get("PENDIGITS_DIR") or DEFAULT_PENDIGITS_DIR)
+    pen = load_pendigits(os.environ.get("PENDIGITS_DIR") or ROOT.parent / "shared" / "data" / "pendigits")
     judge_writers = writer_folds(pen.writers, 3, seed=0)[0]
     user_index, judge_index = writer_split(pen.writers, judge_writers)
     rng = np.random.default_rng(0)
