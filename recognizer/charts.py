@@ -116,3 +116,27 @@ def per_digit_cells(per_digit_accuracy: list[float], confusion_matrix: list[list
     counts = [sum(row) for row in confusion_matrix] if confusion_matrix else [None] * len(per_digit_accuracy)
     return [{"digit": digit, "count": count, "accuracy": percent_text(accuracy) if count != 0 else "—"}
             for digit, (accuracy, count) in enumerate(zip(per_digit_accuracy, counts))]
+
+
+def confusion_difference(delta: list[list[int]] | None) -> str:
+    """Candidate minus serving, per cell: green where the candidate is better (more right on the
+    diagonal, fewer mistakes off it), red where it is worse; blank where they agree."""
+    if not delta:
+        return format_html('<p class="help">{}</p>', "no confusion matrices to compare")
+    header = format_html_join("", "<th scope='col'>{}</th>", ((d,) for d in range(10)))
+    rows = []
+    for true_digit, row in enumerate(delta):
+        cells = []
+        for predicted, change in enumerate(row):
+            better = change > 0 if predicted == true_digit else change < 0
+            colour = "" if change == 0 else ("rgba(43,138,62,0.25)" if better else "rgba(217,72,15,0.3)")
+            cells.append(format_html(
+                '<td style="background:{}" title="true {}, predicted {}: {}">{}</td>',
+                colour, true_digit, predicted, f"{change:+d}", f"{change:+d}" if change else "",
+            ))
+        rows.append(format_html("<tr><th scope='row'>{}</th>{}</tr>", true_digit, mark_safe("".join(cells))))
+    return format_html(
+        '<table class="confusion confusion-difference"><caption>Confusion matrix, candidate minus serving '
+        "(rows: true digit, columns: predicted)</caption><thead><tr><th></th>{}</tr></thead><tbody>{}</tbody></table>",
+        header, mark_safe("".join(rows)),
+    )

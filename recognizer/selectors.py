@@ -8,7 +8,7 @@ import numpy as np
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 
-from recognizer.models import Drawing, ModelVersion, ModelVersionChange, Prediction
+from recognizer.models import Drawing, ModelVersion, ModelVersionChange, Prediction, TrainingJob
 
 
 def model_version_get_active() -> ModelVersion | None:
@@ -199,4 +199,65 @@ def drawing_list_for_export() -> QuerySet[Drawing]:
                                strokes__isnull=False)
         .order_by("created_at", "id")
         .only("id", "label", "predicted_digit", "created_at", "strokes")
+    )
+
+
+@dataclass(frozen=True)
+class RetrainingStatus:
+    """Where the learning loop stands: reviews since the last training data, and how many more
+    start the next automatic fine-tune."""
+
+    enabled: bool
+    threshold: int
+    since: object  # datetime or None (then every reviewed drawing counts)
+    new_reviews: int
+    pending_job: object  # the TrainingJob queued or running, if any
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.threshold - self.new_reviews)
+
+    @property
+    def text(self) -> str:
+        if not self.enabled:
+            return "automatic retraining is off (RETRAIN_AFTER_REVIEWS=0)"
+        if self.pending_job is not None:
+            return f"training job {self.pending_job.pk} is {self.pending_job.status}; {self.new_reviews} new reviews"
+        if self.remaining:
+            return f"next retraining after {self.remaining} more reviews ({self.new_reviews} of {self.threshold})"
+        return f"retraining due: {self.new_reviews} new reviews (threshold {self.threshold})"
+
+
+def retraining_since_get():
+    """The time after which a reviewed drawing counts as new: the later of the serving version's
+    training-data cut-off and the last automatic job's (whatever became of that job: a failed or
+    refused try waits for as many new reviews again, instead of retrying every beat)."""
+    cutoffs = []
+    active = ModelVersion.objects.filter(is_active=True).select_related("job").first()
+    if active is not None and active.job is not None and active.job.include_user_drawings:
+        cutoffs.append(active.job.user_drawings_cutoff)
+    last_triggered = (TrainingJob.objects.filter(trigger=TrainingJob.Trigger.REVIEWS).exclude(user_drawings_cutoff=None)
+                      .order_by("-user_drawings_cutoff").values_list("user_drawings_cutoff", flat=True).first())
+    cutoffs.append(last_triggered)
+    cutoffs = [cutoff for cutoff in cutoffs if cutoff is not None]
+    return max(cutoffs) if cutoffs else None
+
+
+def drawing_count_reviewed_since(since) -> int:
+    drawings = Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False)
+    if since is not None:
+        drawings = drawings.filter(reviewed_at__gt=since)
+    return drawings.count()
+
+
+def retraining_status_get() -> RetrainingStatus:
+    from django.conf import settings
+
+    since = retraining_since_get()
+    return RetrainingStatus(
+        enabled=settings.RETRAIN_AFTER_REVIEWS > 0,
+        threshold=max(0, settings.RETRAIN_AFTER_REVIEWS),
+        since=since,
+        new_reviews=drawing_count_reviewed_since(since),
+        pending_job=TrainingJob.objects.filter(status__in=TrainingJob.PENDING).order_by("created_at").first(),
     )

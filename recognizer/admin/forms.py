@@ -3,7 +3,7 @@ import dataclasses
 from django import forms
 
 from ml.model import ARCHITECTURES
-from ml.train import TrainConfig
+from ml.train import FINE_TUNE, TrainConfig
 from recognizer.services.training import training_config_validate
 
 DEFAULTS = TrainConfig()
@@ -52,6 +52,29 @@ class TrainingJobLaunchForm(forms.Form):
 
     def config(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.CONFIG_FIELDS}
+
+
+class FineTuneLaunchForm(forms.Form):
+    """"Fine-tune the serving model": its weights, the reviewed user drawings and an MNIST replay."""
+
+    epochs = forms.IntegerField(min_value=1, max_value=200, initial=FINE_TUNE["epochs"])
+    learning_rate = forms.FloatField(min_value=1e-6, max_value=1.0, initial=FINE_TUNE["learning_rate"],
+                                     help_text="peak of the schedule: a tenth of a from-scratch run's, to keep what it knows")
+    replay_size = forms.IntegerField(min_value=0, initial=FINE_TUNE["replay_size"],
+                                     help_text="MNIST training images mixed in (a seeded random sample; 0: all 60,000)")
+    seed = forms.IntegerField(min_value=0, initial=DEFAULTS.seed)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                TrainConfig.from_dict(self.config())
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return cleaned
+
+    def config(self) -> dict:
+        return {**FINE_TUNE, **{name: self.cleaned_data.get(name) for name in ("epochs", "learning_rate", "replay_size", "seed")}}
 
 
 class PromoteForm(forms.Form):

@@ -8,10 +8,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from recognizer.admin.columns import datetime_column
-from recognizer.admin.forms import TrainingJobLaunchForm
+from recognizer.admin.forms import FineTuneLaunchForm, TrainingJobLaunchForm
 from recognizer.charts import confusion_heatmap, line_chart
 from recognizer.formatting import DASH
 from recognizer.models import TrainingJob
+from recognizer.selectors import retraining_status_get
 from recognizer.services.training import (
     BrokerUnavailable,
     JobStateError,
@@ -42,8 +43,9 @@ def live_field(job: TrainingJob, field: str):
 
 @admin.register(TrainingJob)
 class TrainingJobAdmin(admin.ModelAdmin):
-    list_display = ("id", "status_display", "progress_display", "data_summary", "requested_by", "created", "duration", "version")
-    list_filter = ("status",)
+    list_display = ("id", "status_display", "progress_display", "data_summary", "trigger", "requested_by", "created",
+                    "duration", "version")
+    list_filter = ("status", "trigger")
     list_select_related = ("requested_by",)
     ordering = ("-created_at",)
     actions = ("cancel_selected", "retry_selected")
@@ -54,7 +56,7 @@ class TrainingJobAdmin(admin.ModelAdmin):
     # where they would go stale while the job runs.
     readonly_fields = ("config", "include_user_drawings", "user_drawings_cutoff", "requested_by",
                        "created_at", "started_at", "finished_at", "worker", "celery_task_id", "attempts",
-                       "error", "retry_of", "version")
+                       "error", "retry_of", "trigger", "version")
     exclude = ("status", "progress", "history", "log_tail", "cancel_requested", "heartbeat_at")
 
     class Media:
@@ -102,26 +104,37 @@ class TrainingJobAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:recognizer_trainingjob_launch")
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"retraining": retraining_status_get(), **(extra_context or {})})
+
     def launch_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = TrainingJobLaunchForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        fine_tuning = request.method == "POST" and "fine_tune" in request.POST
+        form = TrainingJobLaunchForm(request.POST if request.method == "POST" and not fine_tuning else None)
+        fine_tune_form = FineTuneLaunchForm(request.POST if fine_tuning else None, prefix="fine_tune")
+        submitted = fine_tune_form if fine_tuning else form
+        if request.method == "POST" and submitted.is_valid():
             try:
-                job = training_job_create(
-                    requested_by=request.user,
-                    config=form.config(),
-                    include_user_drawings=form.cleaned_data["include_user_drawings"],
-                    user_drawings_cutoff=form.cleaned_data["user_drawings_cutoff"],
-                )
+                if fine_tuning:
+                    job = training_job_create(requested_by=request.user, config=fine_tune_form.config(),
+                                              include_user_drawings=True)
+                else:
+                    job = training_job_create(
+                        requested_by=request.user,
+                        config=form.config(),
+                        include_user_drawings=form.cleaned_data["include_user_drawings"],
+                        user_drawings_cutoff=form.cleaned_data["user_drawings_cutoff"],
+                    )
             except BrokerUnavailable as exc:
-                form.add_error(None, f"Training needs Redis: {exc}")
+                submitted.add_error(None, f"Training needs Redis: {exc}")
             except ValueError as exc:
-                form.add_error(None, str(exc))
+                submitted.add_error(None, str(exc))
             else:
                 self.message_user(request, f"Training job {job.pk} queued.", messages.SUCCESS)
                 return redirect("admin:recognizer_trainingjob_change", job.pk)
         context = {**self.admin_site.each_context(request), "title": "Launch training", "form": form,
+                   "fine_tune_form": fine_tune_form, "retraining": retraining_status_get(),
                    "opts": self.model._meta, "media": self.media + form.media}
         return TemplateResponse(request, "admin/recognizer/trainingjob/launch.html", context)
 

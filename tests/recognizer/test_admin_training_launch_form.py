@@ -24,7 +24,9 @@ def admin_client(client, django_user_model):
 
 
 def page_values(page: str) -> dict:
-    """What a person submitting the form unchanged would send: text inputs, checked boxes, selected options."""
+    """What a person submitting the launch form unchanged would send: text inputs, checked boxes,
+    selected options (of that form only: the page also holds the fine-tune form)."""
+    page = page.split('id="launch-training"', 1)[1].split("</form>", 1)[0]
     values = {}
     for tag in re.findall(r"<input [^>]*>", page):
         name = re.search(r'name="([^"]+)"', tag)
