@@ -23,7 +23,7 @@ from ml.data import DatasetError
 from ml.train import FINE_TUNE, ExtraData, Progress, TrainConfig, TrainingCancelled
 from recognizer.models import ModelVersion, TrainingJob
 from recognizer.selectors import model_version_get_active, retraining_status_get, training_data_count, training_set_get
-from recognizer.services.artifacts import artifact_discard
+from recognizer.services.artifacts import artifact_discard, artifact_has_keras, artifact_local_dir
 from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_register
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def _fine_tune_config(config: TrainConfig) -> TrainConfig:
     active = model_version_get_active()
     if active is None:
         raise ValueError("no model version is serving: there is nothing to fine-tune")
-    if not (active.artifact_dir / "model.keras").is_file():
+    if not artifact_has_keras(artifact_path=active.artifact_path):
         raise ValueError(f"{active.name} has no model.keras to fine-tune from")
     architecture = active.metadata.get("architecture") or config.architecture
     return TrainConfig.from_dict({**config.to_dict(), "architecture": architecture})
@@ -235,7 +235,9 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             if parent is None or parent.metadata.get("architecture", config.architecture) != config.architecture:
                 raise ValueError("the serving version changed since the job was queued: it fine-tunes "
                                  f"{config.architecture}, {parent.name if parent else 'nothing'} serves")
-            initial_model = parent.artifact_dir / "model.keras"
+            # The serving version may have been trained on another machine: fetched by sha256.
+            initial_model = artifact_local_dir(artifact_path=parent.artifact_path, sha256=parent.sha256,
+                                               with_keras=True) / "model.keras"
             replay = _replay_sets(parent, config)
             snapshot = {**snapshot, "fine_tuned_from": parent.name,
                         "replay": {"mnist": config.replay_size or "all", **{k: len(v.labels) for k, v in replay.items()}}}
@@ -303,7 +305,8 @@ def _gate(parent: ModelVersion, candidate_metrics: dict, evaluation_sets: dict) 
     from ml.predict import Predictor
 
     test = load_mnist(settings.MNIST_DIR, "test")
-    served = Predictor.load(parent.artifact_dir, expected_sha256=parent.sha256)
+    served = Predictor.load(artifact_local_dir(artifact_path=parent.artifact_path, sha256=parent.sha256),
+                            expected_sha256=parent.sha256)
     sets = {"mnist_test": (test.images, test.labels), **evaluation_sets}
     reused = {}
     if (parent.metadata.get("data") or {}).get("mnist_test_checksums") == test.checksums and "mnist_test" in parent.metrics:
