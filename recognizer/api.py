@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -75,15 +76,23 @@ class PredictionIn(Schema):
     preview: bool = Field(False, description="a live guess while the pen is still down: answered, not stored")
 
 
+Verdict = Literal["digit", "unsure", "not_a_digit"]
+VERDICT_DESCRIPTION = ("how sure the model is, in words: 'digit' (it reads it as `digit`), 'unsure' (it might be "
+                       "another digit: see `probabilities`) or 'not_a_digit' (it does not look like a digit at all); "
+                       "null for predictions stored before verdicts existed")
+
+
 class PreviewOut(Schema):
     digit: int
     confidence: float
     probabilities: list[float]
+    verdict: Verdict = Field(..., description=VERDICT_DESCRIPTION)
     model_version: str
 
 
 class LabelIn(Schema):
-    label: int | None = Field(..., ge=0, le=9, description="the digit it really is, or null to clear")
+    label: Annotated[int, Field(ge=0, le=9)] | Literal["not_a_digit"] | None = Field(
+        ..., description="the digit it really is, 'not_a_digit' if it is none, or null to clear")
 
 
 class DrawingOut(Schema):
@@ -92,8 +101,10 @@ class DrawingOut(Schema):
     digit: int | None
     confidence: float | None
     probabilities: list[float]
+    verdict: Verdict | None = Field(..., description=VERDICT_DESCRIPTION)
     model_version: str | None
     user_label: int | None
+    user_says_not_a_digit: bool = Field(..., description="the user said it is not a digit (label 'not_a_digit')")
     canvas_width: int
     canvas_height: int
     image_url: str
@@ -119,8 +130,10 @@ def drawing_out(drawing: Drawing, *, with_input: bool = False) -> dict:
         "digit": prediction.digit if prediction else None,
         "confidence": prediction.confidence if prediction else None,
         "probabilities": prediction.probabilities if prediction else [],
+        "verdict": prediction.verdict if prediction else None,
         "model_version": prediction.model_version.name if prediction else None,
         "user_label": drawing.user_label,
+        "user_says_not_a_digit": drawing.user_says_not_a_digit,
         "canvas_width": drawing.canvas_width,
         "canvas_height": drawing.canvas_height,
         "image_url": drawing.image_url,
@@ -153,7 +166,8 @@ def prediction_create(request, response: HttpResponse, payload: PredictionIn):
         response["Server-Timing"] = _server_timing(started)
         request.model_version = version.name
         return Status(200, {"digit": result.digit, "confidence": result.confidence,
-                            "probabilities": list(result.probabilities), "model_version": version.name})
+                            "probabilities": list(result.probabilities), "verdict": result.verdict,
+                            "model_version": version.name})
     session_key = request.auth.session_key
     if request.auth.is_browser and not session_key:
         # An anonymous browser's drawings belong to its session: start one (and send its cookie).
@@ -203,7 +217,7 @@ def drawing_detail(request, drawing_id: uuid.UUID):
     "/drawings/{drawing_id}",
     auth=visitor,
     response={200: DrawingOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Say which digit your drawing really is",
+    summary="Say which digit your drawing really is (or that it is not a digit)",
 )
 def drawing_label(request, drawing_id: uuid.UUID, payload: LabelIn):
     drawing = _visible_drawing(request, drawing_id)

@@ -158,6 +158,8 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             settings.MNIST_DIR, cache_dir=settings.DATASET_CACHE_DIR, limit=settings.CANVAS_STYLE_EVAL_SIZE
         )
 
+        # Every job is scored on the real writers it did not train on (when the data is there).
+        pendigits_dir = settings.PENDIGITS_DIR if Path(settings.PENDIGITS_DIR).exists() else None
         train(
             config,
             mnist_dir=settings.MNIST_DIR,
@@ -166,14 +168,18 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             extra=extra,
             evaluation_sets={"canvas_style": canvas_style, **evaluation_sets},
             progress=_ProgressReporter(job, log, on_progress),
+            pendigits_dir=pendigits_dir,
+            cache_dir=settings.DATASET_CACHE_DIR,
         )
         with transaction.atomic():
             still_running = TrainingJob.objects.select_for_update().filter(pk=job.pk, status=TrainingJob.Status.RUNNING)
             if not still_running.exists():
                 raise JobStateError("the job was ended while it ran (reaped or cancelled)")
             version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot)
+            real = version.real_writer_accuracy
             log.write(f"registered model version {version.name}: MNIST test {version.mnist_test_accuracy:.2%}, "
-                      f"canvas-style {version.canvas_style_accuracy:.2%}")
+                      f"canvas-style {version.canvas_style_accuracy:.2%}, "
+                      + (f"real writers {real:.2%}" if real is not None else "real writers not measured"))
             still_running.update(
                 status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),
                 progress={**job.progress, "stage": "done", "percent": 100.0, "eta": 0},
