@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digitsite-v4"
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digitsite-v3"
 DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / "var" / "cache"
 
 
@@ -176,7 +176,7 @@ def run_cross_validate(args) -> int:
     for fold in report["folds"]:
         print(f"  fold {fold['fold']} (writers {fold['held_out_writers']}): real writers "
               f"{fold['real_writer_accuracy']:.2%}, MNIST {fold['mnist_test_accuracy']:.2%}, "
-              f"canvas-style {fold['canvas_style_accuracy']:.2%}, {fold['seconds']:.0f} s")
+              f"canvas-style {fold['canvas_style_accuracy']:.2%}, {fold['training_seconds']:.0f} s of training")
     print_real_writer(real)
     print(f"non-digits ({report['non_digits']['count']}): verdicts {report['non_digits']['verdicts']}")
     print(f"serving: {report['serving']}")

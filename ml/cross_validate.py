@@ -12,11 +12,11 @@ out from the models that produced it.
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import numpy as np
 
+from ml.artifact import read_metadata
 from ml.calibration import NOT_A_DIGIT, calibrated, choose_thresholds, expected_calibration_error, fit_temperature, \
     verdict_rates, verdicts_of
 from ml.pendigits import load_pendigits, writer_folds
@@ -26,7 +26,8 @@ from ml.train import NON_DIGIT_EVAL_SIZE, TrainConfig, _fragments_of, train
 
 def cross_validate(config: TrainConfig, *, k: int, mnist_dir, pendigits_dir, output_dir, cache_dir=None,
                    fold_seed: int = 0, evaluation_sets=None, progress=None, only_folds=None) -> dict:
-    """Train k fold models (`output_dir`/fold-i) and return the cross-validation report."""
+    """Train k fold models (`output_dir`/fold-i; one already there is reused if its recipe is
+    the same) and return the cross-validation report."""
     from ml.predict import Predictor
 
     pendigits = load_pendigits(pendigits_dir)
@@ -40,10 +41,16 @@ def cross_validate(config: TrainConfig, *, k: int, mnist_dir, pendigits_dir, out
             continue
         seen = tuple(sorted(set(pendigits.writers.tolist()) - set(held_out.tolist())))
         fold_config = dataclasses.replace(config, pendigits_writers=seen)
-        started = time.monotonic()
-        metadata = train(fold_config, mnist_dir=mnist_dir, output_dir=output_dir, name=f"fold-{index}",
-                         pendigits_dir=pendigits_dir, cache_dir=cache_dir, evaluation_sets=evaluation_sets,
-                         progress=progress)
+        fold_dir = Path(output_dir) / f"fold-{index}"
+        if fold_dir.exists():
+            # Trained before (artifacts are immutable): score it again, if it is this fold's recipe.
+            metadata = read_metadata(fold_dir)
+            if TrainConfig.from_dict(metadata["config"]) != fold_config:
+                raise ValueError(f"{fold_dir} was trained with another recipe; remove it or choose another --output-dir")
+        else:
+            metadata = train(fold_config, mnist_dir=mnist_dir, output_dir=output_dir, name=f"fold-{index}",
+                             pendigits_dir=pendigits_dir, cache_dir=cache_dir, evaluation_sets=evaluation_sets,
+                             progress=progress)
         predictor = Predictor.load(Path(output_dir) / f"fold-{index}")
         rows = writer_rows(writers, held_out)
         out_of_fold[rows] = predictor.raw_probabilities(images[rows])
@@ -60,16 +67,15 @@ def cross_validate(config: TrainConfig, *, k: int, mnist_dir, pendigits_dir, out
             "canvas_style_accuracy": metrics.get("canvas_style", {}).get("accuracy"),
             "real_writer_accuracy": metrics["real_writer"]["accuracy"],
             "real_writer_per_digit_accuracy": metrics["real_writer"]["per_digit_accuracy"],
-            "seconds": round(time.monotonic() - started, 1),
+            "training_seconds": metadata.get("training_seconds"),
         })
 
     scored = ~np.isnan(out_of_fold[:, 0])
     raw, labels, writers = out_of_fold[scored], labels[scored], writers[scored]
     non_raw, kinds = np.concatenate(non_digit_raw), np.concatenate(non_digit_kinds)
     has_class = classes > NOT_A_DIGIT
-    fit_p = np.concatenate([raw, non_raw]) if has_class else raw
-    fit_y = np.concatenate([labels, np.full(len(non_raw), NOT_A_DIGIT)]) if has_class else labels
-    temperature = fit_temperature(fit_p, fit_y)
+    # Fitted on real digits only (what "97 % sure" promises); non-digits set the thresholds.
+    temperature = fit_temperature(raw, labels)
     digits_cal, non_cal = calibrated(raw, temperature), calibrated(non_raw, temperature)
     serving = {"temperature": temperature, **choose_thresholds(digits_cal, non_cal if has_class else None),
                "fitted_on": f"out-of-fold answers of a {k}-fold cross-validation by writer and generated non-digits"}

@@ -140,6 +140,7 @@ def train(
     pendigits_dir: Path | str | None = None,
     cache_dir: Path | str | None = None,
     calibration: dict | None = None,
+    real_writer_limit: int | None = None,
 ) -> dict:
     """Train, evaluate on the MNIST test set (and `evaluation_sets`) and write `output_dir/name`.
 
@@ -154,7 +155,8 @@ def train(
     (metrics "real_writer": per digit, per writer), its temperature and verdict thresholds are
     fitted on them (and on generated non-digits) unless `calibration` gives them (e.g. from a
     cross-validation by writer: ml/cross_validate.py), and the result is stored as the
-    metadata's "serving" section, which the predictor applies.
+    metadata's "serving" section, which the predictor applies. `real_writer_limit` scores only
+    the first N real digits (and a tenth of the non-digits): quick jobs, e.g. in tests.
     """
     report = progress or (lambda _: None)
     started = time.monotonic()
@@ -238,7 +240,7 @@ def train(
     real_writer_info = {}
     if pendigits is not None:
         serving, real_writer_metrics_, real_writer_info = _real_writer_scores(
-            raw, config, pendigits, cache_dir, calibration)
+            raw, config, pendigits, cache_dir, calibration, real_writer_limit)
     else:
         serving, real_writer_metrics_ = {**DEFAULT_SERVING, **(calibration or {})}, {}
     served = Predictor(model_content=serving_bytes, metadata={"serving": serving})
@@ -333,7 +335,8 @@ def _fragments_of(pendigits, writers) -> tuple[list | None, str]:
     return strokes, hashlib.sha256(",".join(map(str, sorted(chosen))).encode()).hexdigest()[:12]
 
 
-def _real_writer_scores(raw, config: TrainConfig, pendigits, cache_dir, calibration: dict | None):
+def _real_writer_scores(raw, config: TrainConfig, pendigits, cache_dir, calibration: dict | None,
+                        limit: int | None = None):
     """Score the trained model on the real writers it never saw and on fresh generated non-digits;
     fit (or take from `calibration`) its temperature and verdict thresholds.
     Returns (serving, metrics, data info)."""
@@ -341,23 +344,24 @@ def _real_writer_scores(raw, config: TrainConfig, pendigits, cache_dir, calibrat
         verdict_rates, verdicts_of
     from ml.real_writers import non_digit_set, real_writer_eval_set, real_writer_metrics, writer_rows
 
-    images, labels, writers = real_writer_eval_set(pendigits, cache_dir=cache_dir)
+    scored = pendigits.subset(range(min(limit, len(pendigits)))) if limit else pendigits
+    images, labels, writers = real_writer_eval_set(scored, cache_dir=cache_dir)
+    non_digit_count = NON_DIGIT_EVAL_SIZE // 10 if limit else NON_DIGIT_EVAL_SIZE
     unseen = sorted(set(writers.tolist()) - set(config.pendigits_writers))
     rows = writer_rows(writers, unseen)
     digits_raw = raw.raw_probabilities(images[rows]) if len(rows) else np.zeros((0, raw.classes))
     fragments, key = _fragments_of(pendigits, unseen or config.pendigits_writers)
-    non_digits, kinds = (non_digit_set(NON_DIGIT_EVAL_SIZE, seed=config.seed + 100_003, fragments=fragments,
+    non_digits, kinds = (non_digit_set(non_digit_count, seed=config.seed + 100_003, fragments=fragments,
                                        fragments_key=key, cache_dir=cache_dir) if raw.classes > NOT_A_DIGIT
-                         else non_digit_set(NON_DIGIT_EVAL_SIZE, seed=config.seed + 100_003, cache_dir=cache_dir))
+                         else non_digit_set(non_digit_count, seed=config.seed + 100_003, cache_dir=cache_dir))
     non_raw = raw.raw_probabilities(non_digits)
 
     if calibration is not None:
         serving = {**DEFAULT_SERVING, **calibration, "fitted_on": calibration.get("fitted_on", "given")}
     elif len(rows):
-        fit_probabilities = np.concatenate([digits_raw, non_raw]) if raw.classes > NOT_A_DIGIT else digits_raw
-        fit_labels = np.concatenate([labels[rows], np.full(len(non_raw), NOT_A_DIGIT)]) \
-            if raw.classes > NOT_A_DIGIT else labels[rows]
-        temperature = fit_temperature(fit_probabilities, fit_labels)
+        # The temperature is fitted on real digits only: their calibration is what answers promise
+        # ("97 % sure"); the generated non-digits set the not-a-digit threshold instead.
+        temperature = fit_temperature(digits_raw, labels[rows])
         serving = {"temperature": temperature, **choose_thresholds(
             calibrated(digits_raw, temperature), calibrated(non_raw, temperature) if raw.classes > NOT_A_DIGIT else None),
             "fitted_on": f"real writers {unseen} (not trained on) and generated non-digits"}

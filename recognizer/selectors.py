@@ -122,9 +122,11 @@ def training_set_get(*, cutoff=None) -> TrainingSet:
 
 
 def drawing_list_for_review() -> QuerySet[Drawing]:
-    """The review queue order: drawings their users said were wrong first, then least confident."""
+    """The review queue order: drawings their users said were wrong (another digit, or not a
+    digit at all) first, then least confident."""
     said_wrong = ExpressionWrapper(
-        Q(user_label__isnull=False) & ~Q(user_label=F("predicted_digit")), output_field=BooleanField()
+        (Q(user_label__isnull=False) & ~Q(user_label=F("predicted_digit"))) | Q(user_says_not_a_digit=True),
+        output_field=BooleanField(),
     )
     return Drawing.objects.annotate(said_wrong=said_wrong).order_by("-said_wrong", "confidence", "created_at")
 

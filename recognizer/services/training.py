@@ -170,6 +170,7 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             progress=_ProgressReporter(job, log, on_progress),
             pendigits_dir=pendigits_dir,
             cache_dir=settings.DATASET_CACHE_DIR,
+            real_writer_limit=settings.REAL_WRITER_EVAL_SIZE,
         )
         with transaction.atomic():
             still_running = TrainingJob.objects.select_for_update().filter(pk=job.pk, status=TrainingJob.Status.RUNNING)

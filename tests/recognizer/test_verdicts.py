@@ -1,12 +1,20 @@
 """The verdict contract: every answer says "digit", "unsure" or "not_a_digit", in the API, the
-stored prediction and the OpenAPI schema; `digit`, `probabilities` and /guess stay as they were."""
+stored prediction and the OpenAPI schema; `digit`, `probabilities` and /guess stay as they were.
+Most of it runs with digitsite-v4 serving (the model with a "not a digit" class, registered by
+migration 0011); one test checks a ten-class model's verdicts too."""
 
 import pytest
 
-from recognizer.models import Drawing, LabelChange, Prediction
+from recognizer.models import Drawing, LabelChange, ModelVersion, Prediction
 from tests.canvases import data_url, one_png, seven_png, strokes_png
 
 VERDICTS = {"digit", "unsure", "not_a_digit"}
+
+
+@pytest.fixture(autouse=True)
+def v4_serving(db):
+    ModelVersion.objects.filter(is_active=True).update(is_active=False)
+    assert ModelVersion.objects.filter(name="digitsite-v4").update(is_active=True) == 1
 
 
 def post(client, body):
@@ -83,6 +91,14 @@ def test_the_user_can_say_it_is_not_a_digit(alice_client, user):
 
 
 @pytest.mark.django_db
+def test_a_ten_class_model_says_digit_or_unsure(client):
+    ModelVersion.objects.filter(is_active=True).update(is_active=False)
+    ModelVersion.objects.filter(name="digitsite-v3").update(is_active=True)
+    body = post(client, {"image": data_url(seven_png())}).json()
+    assert body["model_version"] == "digitsite-v3" and body["verdict"] in {"digit", "unsure"}
+
+
+@pytest.mark.django_db
 def test_guess_still_answers_only_the_digit(client):
     response = client.post("/guess", {"imgURL": data_url(tap_png())})
     assert response.status_code == 200
@@ -90,6 +106,7 @@ def test_guess_still_answers_only_the_digit(client):
     assert set(body) == {"message"} and isinstance(body["message"], int)
 
 
+@pytest.mark.django_db
 def test_the_schema_documents_the_verdict(client):
     schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
     for name in ("DrawingOut", "PreviewOut"):
