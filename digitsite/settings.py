@@ -203,6 +203,13 @@ CELERY_BEAT_SCHEDULE = {
 # The recogniser.
 _SHARED_MNIST = BASE_DIR.parent / "shared" / "data" / "mnist"
 MNIST_DIR = Path(env("MNIST_DIR") or (_SHARED_MNIST if _SHARED_MNIST.exists() else BASE_DIR / "var" / "mnist"))
+# Real writers' pen trajectories (UCI pendigits, ml/pendigits.py): training jobs render them as
+# canvas drawings, train on them and score every model on writers it never saw.
+_SHARED_PENDIGITS = BASE_DIR.parent / "shared" / "data" / "pendigits"
+PENDIGITS_DIR = Path(env("PENDIGITS_DIR") or (_SHARED_PENDIGITS if _SHARED_PENDIGITS.exists() else BASE_DIR / "var" / "pendigits"))
+# How many of those real digits a training job scores (0: all 7,494, about a minute to draw
+# once, then cached in DATASET_CACHE_DIR).
+REAL_WRITER_EVAL_SIZE = envint("REAL_WRITER_EVAL_SIZE", "0") or None
 MODEL_DIR = Path(env("MODEL_DIR") or BASE_DIR / "models")
 # The model trained and committed with the code; registered as the first active version.
 SHIPPED_MODEL_DIR = BASE_DIR / "models" / "digitsite-v3"

@@ -15,3 +15,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RATE_LIMITS = {scope: "100000/m" for scope in RATE_LIMITS}  # noqa: F405
 # Quick test jobs score a few hundred canvas-style digits (built in seconds), not all 10,000.
 CANVAS_STYLE_EVAL_SIZE = 300
+# ... and the first 300 real writers' digits (ml/real_writers.py), not all 7,494.
+REAL_WRITER_EVAL_SIZE = 300

@@ -1,4 +1,4 @@
-"""Command line: python -m ml train | evaluate | predict FILE.png | canvas-set"""
+"""Command line: python -m ml train | cross-validate | evaluate | predict FILE.png | canvas-set"""
 
 from __future__ import annotations
 
@@ -25,13 +25,29 @@ def main(argv: list[str] | None = None) -> int:
     train_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
     train_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
                               help="where the canvas-style evaluation set is kept once built")
+    train_parser.add_argument("--pendigits-dir", type=Path, default=_default_pendigits_dir())
+    train_parser.add_argument("--calibration", type=Path,
+                              help="a cross-validation report (JSON): serve with its temperature and verdict "
+                                   "thresholds and report its writer-independent estimate")
     add_config_arguments(train_parser)
+
+    cv_parser = commands.add_parser("cross-validate", help="k-fold cross-validation by writer of a training recipe")
+    cv_parser.add_argument("--folds", type=int, default=3)
+    cv_parser.add_argument("--fold-seed", type=int, default=0)
+    cv_parser.add_argument("--only-fold", type=int, action="append", help="run only this fold (repeatable), e.g. ablations")
+    cv_parser.add_argument("--output-dir", type=Path, default=DEFAULT_CACHE_DIR.parent / "folds")
+    cv_parser.add_argument("--report", type=Path, required=True, help="where to write the JSON report")
+    cv_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
+    cv_parser.add_argument("--pendigits-dir", type=Path, default=_default_pendigits_dir())
+    cv_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
+    add_config_arguments(cv_parser)
 
     evaluate_parser = commands.add_parser("evaluate", help="accuracy and confusion matrix on MNIST test")
     evaluate_parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     evaluate_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
     evaluate_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
                                  help="where the canvas-style set is kept once built")
+    evaluate_parser.add_argument("--pendigits-dir", type=Path, default=_default_pendigits_dir())
 
     predict_parser = commands.add_parser("predict", help="predict the digit in a PNG file")
     predict_parser.add_argument("file", type=Path)
@@ -47,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     canvas_parser.add_argument("--png-dir", type=Path, help="also save every canvas as it would be sent, as PNG files")
 
     args = parser.parse_args(argv)
-    commands = {"train": run_train, "evaluate": run_evaluate, "predict": run_predict, "canvas-set": run_canvas_set}
+    commands = {"train": run_train, "cross-validate": run_cross_validate, "evaluate": run_evaluate,
+                "predict": run_predict, "canvas-set": run_canvas_set}
     return commands[args.command](args)
 
 
@@ -72,6 +89,25 @@ def add_config_arguments(parser) -> None:
     parser.add_argument("--augment-pen", dest="augment_pen", action="store_true", default=None,
                         help="also jitter pen thickness and hardness with grey morphology (an ablation; off by default)")
     parser.add_argument("--no-mnist", dest="use_mnist", action="store_false", default=None)
+    parser.add_argument("--pendigits-writers", type=_writer_list,
+                        help="real writers to train on, e.g. 1-30 or 1,4,9 (the others are the writer-independent test)")
+    parser.add_argument("--pendigits-renders", type=int, help="times each real digit is drawn as a canvas")
+    parser.add_argument("--no-stroke-jitter", dest="stroke_jitter", action="store_false", default=None,
+                        help="draw real digits as written: no affine/elastic/speed/pen jitter (an ablation)")
+    parser.add_argument("--non-digits", type=int, help="generated non-digits to train an eleventh class on (0: none)")
+    parser.add_argument("--class-balance", dest="class_balance", action="store_true", default=None)
+    parser.add_argument("--init-from", help="an artifact folder to start from (fine-tuning)")
+
+
+def _writer_list(text: str) -> tuple[int, ...]:
+    writers = set()
+    for part in text.split(","):
+        if "-" in part:
+            first, last = part.split("-", 1)
+            writers.update(range(int(first), int(last) + 1))
+        elif part.strip():
+            writers.add(int(part))
+    return tuple(sorted(writers))
 
 
 def config_from_arguments(options: dict) -> dict:
@@ -86,22 +122,77 @@ def _default_mnist_dir() -> Path:
     return Path(os.environ.get("MNIST_DIR") or DEFAULT_MNIST_DIR)
 
 
+def _default_pendigits_dir() -> Path:
+    from ml.pendigits import DEFAULT_PENDIGITS_DIR
+
+    return Path(os.environ.get("PENDIGITS_DIR") or DEFAULT_PENDIGITS_DIR)
+
+
 def run_train(args) -> int:
     from ml.canvas_style import canvas_style_test_set
     from ml.train import TrainConfig, train
 
     config = TrainConfig(**config_from_arguments(vars(args)))
     print(f"training {args.name}: {json.dumps(config.to_dict())}", flush=True)
+    calibration = None
+    if args.calibration:
+        report = json.loads(args.calibration.read_text())
+        if report["config"] != {**config.to_dict(), "pendigits_writers": report["config"]["pendigits_writers"]}:
+            print("warning: the cross-validation report was made with another recipe", file=sys.stderr)
+        calibration = {**report["serving"], "real_writer": report["real_writer"],
+                       "cross_validation": {key: report[key] for key in ("k", "fold_seed", "folds", "non_digits")}}
     canvas_style = canvas_style_test_set(args.mnist_dir, cache_dir=args.cache_dir)
+    pendigits_dir = args.pendigits_dir if args.pendigits_dir.exists() else None
     metadata = train(config, mnist_dir=args.mnist_dir, output_dir=args.output_dir, name=args.name,
-                     evaluation_sets={"canvas_style": canvas_style}, progress=print_progress)
+                     evaluation_sets={"canvas_style": canvas_style}, progress=print_progress,
+                     pendigits_dir=pendigits_dir, cache_dir=args.cache_dir, calibration=calibration)
     metrics = metadata["metrics"]
+    real = metrics.get("real_writer")
     print(
         f"\nwrote {args.output_dir / args.name}: MNIST test accuracy {metrics['mnist_test']['accuracy']:.2%}, "
-        f"canvas-style {metrics['canvas_style']['accuracy']:.2%}, training {metadata['training_seconds']:.0f} s, "
-        f"sha256 {metadata['sha256']}"
+        f"canvas-style {metrics['canvas_style']['accuracy']:.2%}, "
+        + (f"real writers {real['accuracy']:.2%} ({real['estimate']}), " if real else "")
+        + f"training {metadata['training_seconds']:.0f} s, sha256 {metadata['sha256']}"
     )
     return 0
+
+
+def run_cross_validate(args) -> int:
+    from ml.canvas_style import canvas_style_test_set
+    from ml.cross_validate import cross_validate
+    from ml.train import TrainConfig
+
+    config = TrainConfig(**config_from_arguments(vars(args)))
+    print(f"cross-validating ({args.folds} folds by writer): {json.dumps(config.to_dict())}", flush=True)
+    canvas_style = canvas_style_test_set(args.mnist_dir, cache_dir=args.cache_dir)
+    report = cross_validate(config, k=args.folds, mnist_dir=args.mnist_dir, pendigits_dir=args.pendigits_dir,
+                            output_dir=args.output_dir, cache_dir=args.cache_dir, fold_seed=args.fold_seed,
+                            evaluation_sets={"canvas_style": canvas_style}, progress=print_progress,
+                            only_folds=set(args.only_fold) if args.only_fold else None)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    real = report["real_writer"]
+    print(f"\nwrote {args.report}")
+    for fold in report["folds"]:
+        print(f"  fold {fold['fold']} (writers {fold['held_out_writers']}): real writers "
+              f"{fold['real_writer_accuracy']:.2%}, MNIST {fold['mnist_test_accuracy']:.2%}, "
+              f"canvas-style {fold['canvas_style_accuracy']:.2%}, {fold['training_seconds']:.0f} s of training")
+    print_real_writer(real)
+    print(f"non-digits ({report['non_digits']['count']}): verdicts {report['non_digits']['verdicts']}")
+    print(f"serving: {report['serving']}")
+    return 0
+
+
+def print_real_writer(real: dict) -> None:
+    print(f"\nreal writers, writer-independent ({real.get('estimate', '')}): {real['accuracy']:.2%} "
+          f"({real['count']} digits, {len(real['writers'])} writers)")
+    print("per digit: " + "  ".join(f"{d}: {a:.2%}" for d, a in enumerate(real["per_digit_accuracy"])))
+    print(f"per writer: mean {real['writer_mean_accuracy']:.2%}, worst {real['writer_worst_accuracy']:.2%} "
+          f"(writer {real['worst_writer']})")
+    if "ece_before" in real:
+        print(f"calibration error (ECE) on real writers: {real['ece_before']:.2%} before, {real['ece_after']:.2%} after")
+    if "verdicts" in real:
+        print(f"verdicts on real digits: {real['verdicts']}")
 
 
 def print_progress(progress) -> None:
@@ -140,7 +231,39 @@ def run_evaluate(args) -> int:
         print("confusion matrix (rows: true digit, columns: predicted):")
         for digit, row in enumerate(metrics["confusion_matrix"]):
             print(f"  {digit}: " + " ".join(f"{n:5d}" for n in row))
+    if args.pendigits_dir.exists():
+        evaluate_real_writers(predictor, args.pendigits_dir, args.cache_dir)
+    else:
+        print(f"\nreal writers: {args.pendigits_dir} is missing (set PENDIGITS_DIR)")
     return 0
+
+
+def evaluate_real_writers(predictor, pendigits_dir: Path, cache_dir: Path) -> None:
+    """The writer-independent real-writer accuracy: measured here on the writers the model never
+    trained on; for a model that trained on all of them, its cross-validation estimate (from its
+    metadata), with its accuracy on the writers it saw shown apart, as what it is."""
+    from ml.pendigits import load_pendigits
+    from ml.real_writers import real_writer_eval_set, real_writer_metrics, writer_rows
+
+    images, labels, writers = real_writer_eval_set(load_pendigits(pendigits_dir), cache_dir=cache_dir)
+    seen = set(predictor.metadata.get("data", {}).get("pendigits_writers_seen", []))
+    unseen = sorted(set(writers.tolist()) - seen)
+    predicted = predictor.probabilities(images).argmax(axis=1)
+    if unseen:
+        rows = writer_rows(writers, unseen)
+        real = real_writer_metrics(labels[rows], predicted[rows], writers[rows])
+        real["estimate"] = f"measured now on the {len(unseen)} writers the model never trained on"
+        print_real_writer(real)
+    else:
+        stored = predictor.metadata.get("metrics", {}).get("real_writer")
+        if stored:
+            print_real_writer(stored)
+        else:
+            print("\nreal writers: the model trained on every writer and carries no cross-validation estimate")
+    if seen:
+        rows = writer_rows(writers, sorted(seen))
+        accuracy = float((predicted[rows] == labels[rows]).mean())
+        print(f"(on the {len(seen)} writers it trained on: {accuracy:.2%}, not writer-independent)")
 
 
 def run_canvas_set(args) -> int:

@@ -14,8 +14,9 @@ CNN_BN_BLOCKS = {
 ARCHITECTURES = (*CNN_BN_BLOCKS, "cnn-original")
 
 
-def build_model(architecture: str):
-    """A Keras model taking (N, 28, 28, 1) float32 in [0, 1] and returning 10 softmax probabilities."""
+def build_model(architecture: str, classes: int = 10):
+    """A Keras model taking (N, 28, 28, 1) float32 in [0, 1] and returning `classes` softmax
+    probabilities: the ten digits, and with 11 an eleventh, "not a digit"."""
     import keras
     from keras import layers
 
@@ -51,7 +52,7 @@ def build_model(architecture: str):
         x = layers.ReLU()(x)
         x = layers.Dropout(0.3)(x)
     # float32 even when training computes in bfloat16: probabilities and the loss need the precision.
-    outputs = layers.Dense(10, activation="softmax", name="probabilities", dtype="float32")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="probabilities", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=architecture.replace("-", "_"))
 
 

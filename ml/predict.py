@@ -12,13 +12,16 @@ from pathlib import Path
 import numpy as np
 
 from ml.artifact import SERVING_FILE, ArtifactError, verify_artifact
+from ml.calibration import DEFAULT_SERVING, NOT_A_DIGIT, calibrated, verdicts_of
 from ml.preprocess import PREPROCESS_VERSION
 
 
 @dataclass(frozen=True)
 class DigitPrediction:
     digit: int
-    probabilities: tuple[float, ...]  # all ten, summing to 1
+    probabilities: tuple[float, ...]  # all ten digits', calibrated, summing to 1
+    verdict: str = "digit"  # "digit", "unsure" or "not_a_digit" (ml.calibration)
+    not_a_digit: float = 0.0  # calibrated probability that the drawing is no digit at all
 
     @property
     def confidence(self) -> float:
@@ -39,7 +42,11 @@ class Predictor:
         except (ValueError, RuntimeError) as exc:
             raise ArtifactError(f"the serving model cannot be loaded: {exc}") from None
         self._input = self._interpreter.get_input_details()[0]["index"]
-        self._output = self._interpreter.get_output_details()[0]["index"]
+        output = self._interpreter.get_output_details()[0]
+        self._output = output["index"]
+        self.classes = int(output["shape"][-1])  # 10 digits, or 10 + "not a digit"
+        # Calibration and verdict thresholds: data stored with the model (metadata "serving").
+        self.serving = {**DEFAULT_SERVING, **self.metadata.get("serving", {})}
         self._lock = threading.Lock()
 
     @classmethod
@@ -54,10 +61,10 @@ class Predictor:
             )
         return cls(model_content=(artifact_dir / SERVING_FILE).read_bytes(), metadata=metadata)
 
-    def probabilities(self, images: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) float32 in [0, 1] -> (N, 10) probabilities."""
+    def raw_probabilities(self, images: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) float32 in [0, 1] -> (N, classes): the network's softmax, uncalibrated."""
         images = np.asarray(images, dtype=np.float32).reshape(-1, 1, 28, 28, 1)
-        out = np.empty((len(images), 10), dtype=np.float32)
+        out = np.empty((len(images), self.classes), dtype=np.float32)
         with self._lock:
             for i, image in enumerate(images):
                 self._interpreter.set_tensor(self._input, image)
@@ -65,7 +72,25 @@ class Predictor:
                 out[i] = self._interpreter.get_tensor(self._output)[0]
         return out
 
+    def calibrated_probabilities(self, images: np.ndarray) -> np.ndarray:
+        """(N, classes) at the model's fitted temperature (float64)."""
+        raw = self.raw_probabilities(images)
+        temperature = float(self.serving["temperature"])
+        return raw.astype(np.float64) if temperature == 1.0 else calibrated(raw, temperature)
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) -> (N, 10): the ten digits' calibrated probabilities, summing to 1 (given
+        that it is a digit); their argmax is the model's digit."""
+        digits = self.calibrated_probabilities(images)[:, :10]
+        return (digits / digits.sum(axis=1, keepdims=True)).astype(np.float32)
+
     def predict(self, image: np.ndarray) -> DigitPrediction:
-        """One preprocessed (28, 28) image -> the digit and all ten probabilities."""
-        probabilities = self.probabilities(image)[0].astype(np.float64)
-        return DigitPrediction(digit=int(probabilities.argmax()), probabilities=tuple(probabilities.tolist()))
+        """One preprocessed (28, 28) image -> the digit, all ten probabilities and the verdict."""
+        full = self.calibrated_probabilities(image)
+        digits = full[0, :10] / full[0, :10].sum()
+        return DigitPrediction(
+            digit=int(digits.argmax()),
+            probabilities=tuple(digits.tolist()),
+            verdict=str(verdicts_of(full, self.serving)[0]),
+            not_a_digit=float(full[0, NOT_A_DIGIT]) if self.classes > NOT_A_DIGIT else 0.0,
+        )

@@ -227,6 +227,13 @@ def ink_to_array(ink: np.ndarray) -> np.ndarray:
     return out / 255.0
 
 
+def pixels_to_array(pixels: np.ndarray) -> np.ndarray:
+    """Already-decoded canvas pixels (uint8 grey, RGB or RGBA, as `decode_canvas` decodes a PNG)
+    -> the same 28x28 as `canvas_to_array` of their PNG: PNG is lossless, so rendering code
+    (ml/strokes.py) can skip the encode/decode round trip and still take exactly this path."""
+    return ink_to_array(_ink_from_pixels(np.ascontiguousarray(pixels, dtype=np.uint8)))
+
+
 def canvas_to_array(data: bytes | str, **limits) -> np.ndarray:
     """PNG bytes or PNG data URL of any canvas -> float32 (28, 28) in [0, 1], white ink on black."""
     return ink_to_array(decode_canvas(data, **limits).ink)

@@ -13,10 +13,14 @@ from typing import Callable
 import numpy as np
 
 from ml.artifact import write_artifact
+from ml.calibration import DEFAULT_SERVING, NOT_A_DIGIT
 from ml.data import load_mnist
 from ml.evaluate import evaluate
 from ml.model import ARCHITECTURES
 from ml.preprocess import PREPROCESS_VERSION
+
+PENDIGITS_WRITERS = range(1, 31)
+NON_DIGIT_EVAL_SIZE = 1400  # 100 of each generated kind, scored after training
 
 
 PRECISIONS = ("mixed_bfloat16", "float32")
@@ -48,6 +52,16 @@ class TrainConfig:
     # what it knew while it learns the new drawings.
     warm_start: bool = False
     replay_size: int = 0
+    # Real writers (ml/pendigits.py) whose digits join the training data; the others are the
+    # writer-independent test. Each digit is drawn `pendigits_renders` times as a canvas, with
+    # stroke-level jitter (random pen, speed, affine and elastic distortion) if `stroke_jitter`.
+    pendigits_writers: tuple[int, ...] = ()
+    pendigits_renders: int = 4
+    stroke_jitter: bool = True
+    # Generated non-digits (ml/non_digits.py) as an eleventh class, "not a digit"; 0: ten classes.
+    non_digits: int = 0
+    class_balance: bool = False  # weight examples so that every class counts the same
+    init_from: str | None = None  # an artifact folder whose trained weights this run starts from
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -72,9 +86,26 @@ class TrainConfig:
             raise ValueError("replay_size must not be negative")
         if self.replay_size and not self.warm_start:
             raise ValueError("replay_size is for fine-tuning (warm_start); use train_limit otherwise")
+        try:
+            writers = tuple(sorted({int(w) for w in self.pendigits_writers}))
+        except (TypeError, ValueError):
+            raise ValueError("pendigits_writers must be a list of writer numbers") from None
+        if any(w not in PENDIGITS_WRITERS for w in writers):
+            raise ValueError("pendigits_writers must be between 1 and 30")
+        object.__setattr__(self, "pendigits_writers", writers)  # JSON lists come back as tuples
+        if not 1 <= self.pendigits_renders <= 20:
+            raise ValueError("pendigits_renders must be between 1 and 20")
+        if not 0 <= self.non_digits <= 200_000:
+            raise ValueError("non_digits must be between 0 and 200000")
+
+    @property
+    def classes(self) -> int:
+        return 11 if self.non_digits else 10
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["pendigits_writers"] = list(self.pendigits_writers)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
@@ -126,6 +157,10 @@ def train(
     track_epochs: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
     initial_model: Path | str | None = None,
     replay: dict[str, ExtraData] | None = None,
+    pendigits_dir: Path | str | None = None,
+    cache_dir: Path | str | None = None,
+    calibration: dict | None = None,
+    real_writer_limit: int | None = None,
 ) -> dict:
     """Train, evaluate on the MNIST test set (and `evaluation_sets`) and write `output_dir/name`.
 
@@ -138,6 +173,13 @@ def train(
     With config.warm_start, training starts from the weights of `initial_model` (a model.keras
     of the same architecture). `replay` adds named samples of other earlier training data (beyond
     MNIST, whose replay is config.replay_size) to the mix, each recorded in the metadata.
+
+    With `pendigits_dir`, the model is also scored on the real writers it did not train on
+    (metrics "real_writer": per digit, per writer), its temperature and verdict thresholds are
+    fitted on them (and on generated non-digits) unless `calibration` gives them (e.g. from a
+    cross-validation by writer: ml/cross_validate.py), and the result is stored as the
+    metadata's "serving" section, which the predictor applies. `real_writer_limit` scores only
+    the first N real digits (and a tenth of the non-digits): quick jobs, e.g. in tests.
     """
     if config.warm_start and initial_model is None:
         raise ValueError("warm_start needs the initial model (a model.keras) to start from")
@@ -145,7 +187,15 @@ def train(
     started = time.monotonic()
     report(Progress(stage="loading"))
 
-    images, labels, data_info = _training_data(config, mnist_dir, extra, replay or {})
+    pendigits = None
+    if pendigits_dir is not None:
+        from ml.pendigits import load_pendigits
+
+        pendigits = load_pendigits(pendigits_dir)
+    elif config.pendigits_writers:
+        raise ValueError("pendigits_writers needs pendigits_dir")
+    images, labels, weights, data_info = _training_data(config, mnist_dir, extra, pendigits, cache_dir,
+                                                         replay or {})
     test = load_mnist(mnist_dir, "test")
 
     import keras
@@ -167,15 +217,17 @@ def train(
         held, kept = order[: config.validation_size], order[config.validation_size :]
         validation = (images[held][..., None], labels[held])
         images, labels = images[kept], labels[kept]
+        weights = weights[kept] if weights is not None else None
 
     keras.mixed_precision.set_global_policy(config.precision)
     try:
-        model = build_model(config.architecture)
+        model = build_model(config.architecture, config.classes)
     finally:
         keras.mixed_precision.set_global_policy("float32")  # the process's other models stay float32
-    started_from = None
-    if config.warm_start:
-        started_from = _load_initial_weights(keras, model, Path(initial_model))
+    # Start from trained weights: the serving version's (warm_start: a fine-tune job) or an
+    # artifact's (init_from: the CLI); a ten-class head may grow the eleventh class.
+    initial = Path(initial_model) if config.warm_start else (Path(config.init_from) / "model.keras" if config.init_from else None)
+    started_from = _load_initial_weights(keras, model, initial) if initial is not None else None
     trainable = keras.Sequential([build_augmentation(config.seed, strokes=config.augment_pen), model]) if config.augment else model
     steps_per_epoch = -(-len(labels) // config.batch_size)
     total_steps = steps_per_epoch * config.epochs
@@ -196,7 +248,7 @@ def train(
     callback = _progress_callback(keras, report, config.epochs, steps_per_epoch, progress_every, history, track_epochs or {})
     fit_started = time.monotonic()
     trainable.fit(
-        _training_batches(tf, images, labels, config),
+        _training_batches(tf, images, labels, weights, config),
         epochs=config.epochs,
         validation_data=validation,
         shuffle=False,  # the dataset shuffles itself, every epoch
@@ -206,19 +258,27 @@ def train(
     training_seconds = time.monotonic() - fit_started
 
     report(Progress(stage="evaluating", epoch=config.epochs, epochs=config.epochs, percent=100.0))
-    model = _float32_copy(model, config.architecture)
+    model = _float32_copy(model, config.architecture, config.classes)
     serving_bytes = export_tflite(model)
     from ml.predict import Predictor
 
-    served = Predictor(model_content=serving_bytes)
-    served_probabilities = served.probabilities(test.images)  # once: it scores and checks the export
-    test_metrics = evaluate(lambda _: served_probabilities, test.images, test.labels)
+    raw = Predictor(model_content=serving_bytes)
     keras_probabilities = model(test.images[..., None], training=False).numpy()
-    test_metrics["keras_max_abs_difference"] = float(np.abs(served_probabilities - keras_probabilities).max())
+    keras_difference = float(np.abs(raw.raw_probabilities(test.images) - keras_probabilities).max())
+    real_writer_info = {}
+    if pendigits is not None:
+        serving, real_writer_metrics_, real_writer_info = _real_writer_scores(
+            raw, config, pendigits, cache_dir, calibration, real_writer_limit)
+    else:
+        serving, real_writer_metrics_ = {**DEFAULT_SERVING, **(calibration or {})}, {}
+    served = Predictor(model_content=serving_bytes, metadata={"serving": serving})
+    test_metrics = evaluate(served.probabilities, test.images, test.labels)
+    test_metrics["keras_max_abs_difference"] = keras_difference
     metrics = {"mnist_test": test_metrics}
     for set_name, (set_images, set_labels) in (evaluation_sets or {}).items():
         if len(set_labels):
             metrics[set_name] = evaluate(served.probabilities, set_images, set_labels)
+    metrics.update(real_writer_metrics_)
 
     report(Progress(stage="saving", epoch=config.epochs, epochs=config.epochs, percent=100.0))
     metadata = {
@@ -227,8 +287,9 @@ def train(
         "architecture": config.architecture,
         "config": config.to_dict(),
         "preprocess_version": PREPROCESS_VERSION,
-        "labels": list(range(10)),
-        "data": {**data_info, "mnist_test_checksums": test.checksums},
+        "labels": list(range(10)) + (["not_a_digit"] if config.classes > NOT_A_DIGIT else []),
+        "serving": serving,
+        "data": {**data_info, **real_writer_info, "mnist_test_checksums": test.checksums},
         "metrics": metrics,
         "history": history,
         **({"initial_model": started_from} if started_from else {}),
@@ -246,20 +307,37 @@ def train(
 
 
 def _load_initial_weights(keras, model, initial_model: Path) -> dict:
-    """Copy the weights of the model.keras at `initial_model` into `model`; what it started from."""
+    """Copy the weights of the model.keras at `initial_model` into `model`, layer by layer (a
+    ten-class head growing an eleventh class keeps its ten digits' weights; the new class starts
+    at zero); returns what it started from, for the metadata."""
     from ml.digest import file_digest
 
     if not initial_model.is_file():
         raise ValueError(f"{initial_model} is missing: the initial model must be a model.keras file")
-    initial = keras.models.load_model(initial_model, compile=False)
-    try:
-        model.set_weights(initial.get_weights())
-    except ValueError as exc:
-        raise ValueError(f"{initial_model} does not fit the {model.name!r} network being trained: {exc}") from None
+    source = keras.models.load_model(initial_model, compile=False)
+    target_layers = [layer for layer in model.layers if layer.weights]
+    source_layers = [layer for layer in source.layers if layer.weights]
+    if len(target_layers) != len(source_layers):
+        raise ValueError(f"{initial_model} does not fit the {model.name!r} network being trained: another architecture")
+    for target, origin in zip(target_layers, source_layers):
+        values = origin.get_weights()
+        shapes = [w.shape for w in target.get_weights()]
+        if [v.shape for v in values] != shapes:
+            grown = []
+            for value, shape in zip(values, shapes):
+                if value.shape[:-1] != shape[:-1] or value.shape[-1] > shape[-1]:
+                    raise ValueError(f"{initial_model} does not fit the {model.name!r} network being trained: "
+                                     f"layer {origin.name} does not fit {target.name}")
+                padded = np.zeros(shape, dtype=value.dtype)
+                padded[..., : value.shape[-1]] = value
+                grown.append(padded)
+            values = grown
+        target.set_weights(values)
     return {"artifact": initial_model.parent.name, "keras_sha256": file_digest(initial_model, "sha256")}
 
 
-def _training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, replay: dict[str, ExtraData] | None = None):
+def _training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendigits=None, cache_dir=None,
+                   replay: dict[str, ExtraData] | None = None):
     parts_images, parts_labels, info = [], [], {}
     if config.use_mnist:
         mnist = load_mnist(mnist_dir, "train")
@@ -283,43 +361,138 @@ def _training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, repl
             parts_images.append(np.asarray(replayed.images, dtype=np.float32).reshape(-1, 28, 28))
             parts_labels.append(np.asarray(replayed.labels, dtype=np.uint8))
             info.setdefault("replay", {})[replay_name] = replayed.description
+    if config.pendigits_writers:
+        from ml.real_writers import real_writer_training_set, writer_rows
+
+        rendered, rendered_labels, rendered_writers = real_writer_training_set(
+            pendigits, renders=config.pendigits_renders, seed=config.seed, jitter=config.stroke_jitter,
+            cache_dir=cache_dir)
+        rows = writer_rows(rendered_writers, config.pendigits_writers)
+        parts_images.append(rendered[rows])
+        parts_labels.append(rendered_labels[rows])
+        info["pendigits_train_count"] = int(len(rows))
+        info["pendigits_checksums"] = pendigits.checksums
+    info["pendigits_writers_seen"] = list(config.pendigits_writers)
+    if config.non_digits:
+        from ml.real_writers import non_digit_set
+
+        fragments, key = _fragments_of(pendigits, config.pendigits_writers)
+        non_digits, _ = non_digit_set(config.non_digits, seed=config.seed, fragments=fragments, fragments_key=key,
+                                      cache_dir=cache_dir)
+        parts_images.append(non_digits)
+        parts_labels.append(np.full(len(non_digits), NOT_A_DIGIT, dtype=np.uint8))
+        info["non_digit_train_count"] = int(len(non_digits))
     if not parts_images:
         raise ValueError("no training data: enable MNIST or supply extra examples")
     images = np.concatenate(parts_images)
     labels = np.concatenate(parts_labels)
+    weights = None
+    if config.class_balance:
+        counts = np.bincount(labels, minlength=config.classes).astype(np.float64)
+        per_class = np.divide(len(labels) / (config.classes * np.maximum(counts, 1)), 1.0)
+        weights = per_class[labels].astype(np.float32)
     info["train_count"] = int(len(labels))
-    return images, labels, info
+    return images, labels, weights, info
 
 
-def _training_batches(tf, images: np.ndarray, labels: np.ndarray, config: TrainConfig):
-    """Shuffled batches of (images, labels), part of them redrawn with canvas pens if configured."""
+def _fragments_of(pendigits, writers) -> tuple[list | None, str]:
+    """Strokes of the training writers' digits (for partial-stroke non-digits), and a cache key."""
+    if pendigits is None or not writers:
+        return None, ""
+    import hashlib
+
+    chosen = set(writers)
+    strokes = [stroke for digit in pendigits.digits if digit.writer in chosen for stroke in digit.strokes]
+    return strokes, hashlib.sha256(",".join(map(str, sorted(chosen))).encode()).hexdigest()[:12]
+
+
+def _real_writer_scores(raw, config: TrainConfig, pendigits, cache_dir, calibration: dict | None,
+                        limit: int | None = None):
+    """Score the trained model on the real writers it never saw and on fresh generated non-digits;
+    fit (or take from `calibration`) its temperature and verdict thresholds.
+    Returns (serving, metrics, data info)."""
+    from ml.calibration import calibrated, choose_thresholds, expected_calibration_error, fit_temperature, \
+        verdict_rates, verdicts_of
+    from ml.real_writers import non_digit_set, real_writer_eval_set, real_writer_metrics, writer_rows
+
+    scored = pendigits.subset(range(min(limit, len(pendigits)))) if limit else pendigits
+    images, labels, writers = real_writer_eval_set(scored, cache_dir=cache_dir)
+    non_digit_count = NON_DIGIT_EVAL_SIZE // 10 if limit else NON_DIGIT_EVAL_SIZE
+    unseen = sorted(set(writers.tolist()) - set(config.pendigits_writers))
+    rows = writer_rows(writers, unseen)
+    digits_raw = raw.raw_probabilities(images[rows]) if len(rows) else np.zeros((0, raw.classes))
+    fragments, key = _fragments_of(pendigits, unseen or config.pendigits_writers)
+    non_digits, kinds = (non_digit_set(non_digit_count, seed=config.seed + 100_003, fragments=fragments,
+                                       fragments_key=key, cache_dir=cache_dir) if raw.classes > NOT_A_DIGIT
+                         else non_digit_set(non_digit_count, seed=config.seed + 100_003, cache_dir=cache_dir))
+    non_raw = raw.raw_probabilities(non_digits)
+
+    if calibration is not None:
+        serving = {**DEFAULT_SERVING, **calibration, "fitted_on": calibration.get("fitted_on", "given")}
+    elif len(rows):
+        # The temperature is fitted on real digits only: their calibration is what answers promise
+        # ("97 % sure"); the generated non-digits set the not-a-digit threshold instead.
+        temperature = fit_temperature(digits_raw, labels[rows])
+        serving = {"temperature": temperature, **choose_thresholds(
+            calibrated(digits_raw, temperature), calibrated(non_raw, temperature) if raw.classes > NOT_A_DIGIT else None),
+            "fitted_on": f"real writers {unseen} (not trained on) and generated non-digits"}
+    else:
+        serving = {**DEFAULT_SERVING, "fitted_on": "defaults: no held-out writers"}
+
+    metrics = {}
+    non_calibrated = calibrated(non_raw, serving["temperature"])
+    non_verdicts = verdicts_of(non_calibrated, serving)
+    metrics["non_digits"] = {
+        "count": int(len(non_digits)),
+        "verdicts": verdict_rates(non_verdicts),
+        "digit_rate_per_kind": {k: round(float((non_verdicts[kinds == k] == "digit").mean()), 6) for k in sorted(set(kinds))},
+    }
+    if len(rows):
+        digits_calibrated = calibrated(digits_raw, serving["temperature"])
+        real = real_writer_metrics(labels[rows], digits_raw[:, :10].argmax(axis=1), writers[rows])
+        real["verdicts"] = verdict_rates(verdicts_of(digits_calibrated, serving))
+        top = lambda p: p[:, :10] / p[:, :10].sum(axis=1, keepdims=True)  # noqa: E731
+        real["ece_before"] = round(expected_calibration_error(digits_raw, labels[rows]), 6)
+        real["ece_after"] = round(expected_calibration_error(digits_calibrated, labels[rows]), 6)
+        real["ece_digits_only_after"] = round(expected_calibration_error(top(digits_calibrated), labels[rows]), 6)
+        real["estimate"] = "measured on writers the model never trained on"
+        metrics["real_writer"] = real
+    elif calibration is not None and calibration.get("real_writer"):
+        metrics["real_writer"] = calibration["real_writer"]  # the cross-validation's estimate
+    info = {"pendigits_writers_unseen": unseen}
+    return serving, metrics, info
+
+
+def _training_batches(tf, images: np.ndarray, labels: np.ndarray, weights, config: TrainConfig):
+    """Shuffled batches of (images, labels[, weights]), part of them redrawn with canvas pens if
+    configured."""
     redraw = config.augment and config.redraw_fraction > 0
-    columns = (images[..., None], labels)
+    columns = (images[..., None], labels) + ((weights,) if weights is not None else ())
     if redraw:
         from ml.canvas_style import skeletons_2x
 
-        columns = (images[..., None], skeletons_2x(images)[..., None], labels)
+        columns = (images[..., None], skeletons_2x(images)[..., None]) + columns[1:]
     dataset = tf.data.Dataset.from_tensor_slices(columns)
     dataset = dataset.shuffle(len(labels), seed=config.seed, reshuffle_each_iteration=True).batch(config.batch_size)
     if redraw:
         from ml.model import redraw_with_pens
 
         dataset = dataset.map(
-            lambda image, skeleton, label: (
-                redraw_with_pens(image, skeleton, fraction=config.redraw_fraction, seed=config.seed), label
+            lambda image, skeleton, *rest: (
+                redraw_with_pens(image, skeleton, fraction=config.redraw_fraction, seed=config.seed), *rest
             )
         )
     return dataset.prefetch(2)
 
 
-def _float32_copy(model, architecture: str):
+def _float32_copy(model, architecture: str, classes: int = 10):
     """The trained network computing in float32, for export (mixed-precision graphs carry casts
     the LiteRT interpreter has no use for). Variables are float32 under either policy."""
     if model.dtype_policy.name == "float32":
         return model
     from ml.model import build_model
 
-    copy = build_model(architecture)
+    copy = build_model(architecture, classes)
     copy.set_weights(model.get_weights())
     return copy
 

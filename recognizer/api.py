@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -110,15 +111,23 @@ class DrawingPutIn(Schema):
         "update numbered no higher than the last one applied (a retry, or overtaken) changes nothing"))
 
 
+Verdict = Literal["digit", "unsure", "not_a_digit"]
+VERDICT_DESCRIPTION = ("how sure the model is, in words: 'digit' (it reads it as `digit`), 'unsure' (it might be "
+                       "another digit: see `probabilities`) or 'not_a_digit' (it does not look like a digit at all); "
+                       "null for predictions stored before verdicts existed")
+
+
 class PreviewOut(Schema):
     digit: int
     confidence: float
     probabilities: list[float]
+    verdict: Verdict = Field(..., description=VERDICT_DESCRIPTION)
     model_version: str
 
 
 class LabelIn(Schema):
-    label: int | None = Field(..., ge=0, le=9, description="the digit it really is, or null to clear")
+    label: Annotated[int, Field(ge=0, le=9)] | Literal["not_a_digit"] | None = Field(
+        ..., description="the digit it really is, 'not_a_digit' if it is none, or null to clear")
 
 
 class DrawingOut(Schema):
@@ -127,8 +136,10 @@ class DrawingOut(Schema):
     digit: int | None
     confidence: float | None
     probabilities: list[float]
+    verdict: Verdict | None = Field(..., description=VERDICT_DESCRIPTION)
     model_version: str | None
     user_label: int | None
+    user_says_not_a_digit: bool = Field(..., description="the user said it is not a digit (label 'not_a_digit')")
     canvas_width: int
     canvas_height: int
     image_url: str
@@ -141,6 +152,7 @@ class DrawingOut(Schema):
 class PredictionHistoryOut(Schema):
     digit: int
     confidence: float
+    verdict: Verdict | None = Field(..., description=VERDICT_DESCRIPTION)
     model_version: str
     stroke_count: int | None = Field(..., description="strokes drawn when it was asked (null: not known)")
     is_final: bool = Field(..., description="the answer to the drawing as it was last updated")
@@ -170,8 +182,10 @@ def drawing_out(drawing: Drawing, *, with_input: bool = False) -> dict:
         "digit": prediction.digit if prediction else None,
         "confidence": prediction.confidence if prediction else None,
         "probabilities": prediction.probabilities if prediction else [],
+        "verdict": prediction.verdict if prediction else None,
         "model_version": prediction.model_version.name if prediction else None,
         "user_label": drawing.user_label,
+        "user_says_not_a_digit": drawing.user_says_not_a_digit,
         "canvas_width": drawing.canvas_width,
         "canvas_height": drawing.canvas_height,
         "image_url": drawing.image_url,
@@ -183,7 +197,8 @@ def drawing_out(drawing: Drawing, *, with_input: bool = False) -> dict:
 
 
 def drawing_detail_out(drawing: Drawing) -> dict:
-    history = [{"digit": p.digit, "confidence": p.confidence, "model_version": p.model_version.name,
+    history = [{"digit": p.digit, "confidence": p.confidence, "verdict": p.verdict,
+                "model_version": p.model_version.name,
                 "stroke_count": p.stroke_count, "is_final": p.is_final, "created_at": p.created_at}
                for p in prediction_list_for_drawing(drawing=drawing)]
     return {**drawing_out(drawing, with_input=True), "strokes": drawing.strokes, "history": history}
@@ -213,7 +228,8 @@ def prediction_create(request, response: HttpResponse, payload: PredictionIn):
         response["Server-Timing"] = _server_timing(started)
         request.model_version = version.name
         return Status(200, {"digit": result.digit, "confidence": result.confidence,
-                            "probabilities": list(result.probabilities), "model_version": version.name})
+                            "probabilities": list(result.probabilities), "verdict": result.verdict,
+                            "model_version": version.name})
     drawing, created = drawing_create_with_prediction(
         image=payload.image,
         owner=request.user,
@@ -310,7 +326,7 @@ def drawing_delete(request, drawing_id: uuid.UUID):
     "/drawings/{drawing_id}",
     auth=visitor,
     response={200: DrawingOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Say which digit your drawing really is",
+    summary="Say which digit your drawing really is (or that it is not a digit)",
 )
 def drawing_label(request, drawing_id: uuid.UUID, payload: LabelIn):
     drawing = _visible_drawing(request, drawing_id)

@@ -168,6 +168,13 @@ class ModelVersion(models.Model):
         """The gate's verdict against its parent; None when it was never gated."""
         return self.gate.get("blessed") if self.gate else None
 
+    @property
+    def real_writer_accuracy(self) -> float | None:
+        """On real writers' pen digits drawn as canvases (ml/real_writers.py), writers the model
+        never trained on (or its cross-validation-by-writer estimate); None for versions trained
+        before that set existed."""
+        return self.metrics.get("real_writer", {}).get("accuracy")
+
 
 class ModelVersionChange(models.Model):
     """Audit log of what served when: every promotion and rollback."""
@@ -221,6 +228,9 @@ class Drawing(models.Model):
     canvas_width = models.PositiveIntegerField()
     canvas_height = models.PositiveIntegerField()
     user_label = models.PositiveSmallIntegerField(null=True, blank=True, help_text="the digit the user says it is")
+    # The user's "Not a digit" (the correction's eleventh button): their word, like user_label,
+    # which a reviewer turns into the review's "rejected (not a digit)" or overrules.
+    user_says_not_a_digit = models.BooleanField(default=False, help_text="the user says it is not a digit")
     user_labeled_at = models.DateTimeField(null=True, blank=True)
     # The final prediction (of the drawing as last updated), copied here so the review queue can
     # sort and filter without joins.
@@ -294,11 +304,19 @@ class Drawing(models.Model):
 
 
 class Prediction(models.Model):
+    class Verdict(models.TextChoices):
+        DIGIT = "digit", "A digit"
+        UNSURE = "unsure", "Not sure"
+        NOT_A_DIGIT = "not_a_digit", "Not a digit"
+
     drawing = models.ForeignKey(Drawing, on_delete=models.CASCADE, related_name="predictions")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="predictions")
     digit = models.PositiveSmallIntegerField()
     probabilities = models.JSONField(help_text="ten probabilities, for digits 0-9")
     confidence = models.FloatField(db_index=True)
+    # ml.calibration's verdict with the model's fitted thresholds; null for predictions stored
+    # before verdicts existed (their models had no calibration to judge them by).
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, null=True, blank=True)
     latency_ms = models.FloatField(help_text="decode + preprocess + inference")
     # A drawing updated at each pen-up keeps every answer it got (its history); the last is final.
     is_final = models.BooleanField(default=True)

@@ -157,10 +157,12 @@ def training_data_count(*, use_mnist: bool, train_limit: int | None, include_use
 
 
 def drawing_list_for_review() -> QuerySet[Drawing]:
-    """The review queue order: drawings their users said were wrong first, then least confident.
-    Withdrawn drawings (undone to an empty canvas) are not in it."""
+    """The review queue order: drawings their users said were wrong (another digit, or not a
+    digit at all) first, then least confident. Withdrawn drawings (undone to an empty canvas) are
+    not in it."""
     said_wrong = ExpressionWrapper(
-        Q(user_label__isnull=False) & ~Q(user_label=F("predicted_digit")), output_field=BooleanField()
+        (Q(user_label__isnull=False) & ~Q(user_label=F("predicted_digit"))) | Q(user_says_not_a_digit=True),
+        output_field=BooleanField(),
     )
     return (
         Drawing.objects.filter(withdrawn_at__isnull=True)

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 MNIST_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
+PENDIGITS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pendigits"
 
 
 def png_bytes(image: Image.Image) -> bytes:

@@ -72,7 +72,7 @@ class UserSaidWrongFilter(admin.SimpleListFilter):
         if self.value() == "right":
             return queryset.filter(user_label__isnull=False, said_wrong=False)
         if self.value() == "nothing":
-            return queryset.filter(user_label__isnull=True)
+            return queryset.filter(user_label__isnull=True, user_says_not_a_digit=False)
         return queryset
 
 
@@ -349,7 +349,8 @@ def _review_json(drawing: Drawing) -> dict:
         "input_url": drawing.input_url,
         "predicted_digit": drawing.predicted_digit,
         "confidence": drawing.confidence,
-        "user_label": drawing.user_label,
+        # The user's "Not a digit" reads as such on the review page (its "rejected: not a digit").
+        "user_label": "not a digit" if drawing.user_says_not_a_digit else drawing.user_label,
         "review_status": drawing.review_status,
         "label": drawing.label,
         "label_version": drawing.label_version,

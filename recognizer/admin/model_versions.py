@@ -19,8 +19,8 @@ from recognizer.services.model_versions import PromotionRefused, model_version_p
 EVALUATION_TITLES = {
     "mnist_test": "MNIST test set",
     "canvas_style": "Canvas-style set (MNIST test digits redrawn as canvas drawings)",
+    "real_writer": "Real writers (pen digits drawn as canvases; writers the model never trained on)",
     "user_holdout": "Held-out user drawings",
-    "real_writers": "Real writers held out (pendigits)",
 }
 
 
@@ -30,13 +30,14 @@ def percent(value):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "user_holdout_accuracy", "verdict", "job_link",
-                    "parent", "created")
+    list_display = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "real_writer_accuracy",
+                    "user_holdout_accuracy", "verdict", "job_link", "parent", "created")
     list_filter = ("is_active",)
     list_select_related = ("parent", "job")
     change_form_template = "admin/recognizer/modelversion/change_form.html"
     created = datetime_column()
-    readonly_fields = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "user_holdout_accuracy", "artifact_path", "sha256",
+    readonly_fields = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "real_writer_accuracy",
+                       "user_holdout_accuracy", "artifact_path", "sha256",
                        "job_link", "parent", "data_snapshot", "created_at", "activated_at", "metadata_display")
     exclude = ("metrics", "job", "metadata", "gate")
 
@@ -56,6 +57,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="canvas-style")
     def canvas_accuracy(self, version):
         return percent(version.canvas_style_accuracy)
+
+    @admin.display(description="real writers")
+    def real_writer_accuracy(self, version):
+        return percent(version.real_writer_accuracy)
 
     @admin.display(description="user drawings (held out)")
     def user_holdout_accuracy(self, version):
@@ -130,6 +135,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
                  confusion_heatmap(version.metrics[key]["confusion_matrix"]))
                 for key, title in EVALUATION_TITLES.items() if key in version.metrics
             ],
+            "real_writer": real_writer_summary(version.metrics.get("real_writer")),
             "changes": ModelVersionChange.objects.filter(to_version=version).select_related("from_version", "changed_by")[:20],
             "comparison": self._comparison(version),
             **(extra_context or {}),
@@ -162,6 +168,22 @@ class ModelVersionAdmin(admin.ModelAdmin):
             })
         return {"baseline": gate.get("baseline"), "blessed": gate.get("blessed"), "summary": gate.get("summary"),
                 "rows": rows, "unmatched": gate.get("unmatched", [])}
+
+
+def real_writer_summary(real: dict | None) -> dict | None:
+    """The real-writer metric's per-writer side, for the version page (None if not measured)."""
+    if not real:
+        return None
+    return {
+        "estimate": real.get("estimate", ""),
+        "writer_mean": percent(real.get("writer_mean_accuracy")),
+        "writer_worst": percent(real.get("writer_worst_accuracy")),
+        "worst_writer": real.get("worst_writer"),
+        "writers": len(real.get("writers", [])),
+        "ece_before": percent(real.get("ece_before")),
+        "ece_after": percent(real.get("ece_after")),
+        "verdicts": {name: percent(rate) for name, rate in real.get("verdicts", {}).items()},
+    }
 
 
 @admin.register(ModelVersionChange)

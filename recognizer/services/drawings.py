@@ -89,6 +89,7 @@ def drawing_create_with_prediction(
         digit=result.digit,
         probabilities=list(result.probabilities),
         confidence=result.confidence,
+        verdict=result.verdict,
         latency_ms=latency_ms,
         stroke_count=drawing.stroke_count if strokes is not None else None,
     )
@@ -138,6 +139,7 @@ def drawing_put(
         digit=result.digit,
         probabilities=list(result.probabilities),
         confidence=result.confidence,
+        verdict=result.verdict,
         latency_ms=(time.perf_counter() - started) * 1000,
         stroke_count=len(strokes["strokes"]) if strokes is not None else None,
     )
@@ -283,22 +285,32 @@ def _drawing_for_idempotency_key(key: uuid.UUID, owner, visitor_id: str) -> Draw
     return drawing
 
 
+NOT_A_DIGIT = "not_a_digit"  # the user's label for "this is not a digit"
+
+
 @transaction.atomic
-def drawing_label_set(*, drawing: Drawing, label: int | None, changed_by=None) -> Drawing:
-    """The user's own word on which digit it is (None clears it); every change is audited.
-    It steers the review queue; the training label is the reviewer's (drawing_review)."""
-    if label is not None and not 0 <= label <= 9:
-        raise ValueError("label must be a digit from 0 to 9")
-    locked = Drawing.objects.select_for_update().only("id", "user_label").get(pk=drawing.pk)
-    if locked.user_label != label:
+def drawing_label_set(*, drawing: Drawing, label: int | str | None, changed_by=None) -> Drawing:
+    """The user's own word on which digit it is, or NOT_A_DIGIT (None clears it); every change
+    is audited (a "not a digit" change as status "not_a_digit"). It steers the review queue; the
+    training label is the reviewer's (drawing_review)."""
+    not_a_digit = label == NOT_A_DIGIT
+    if not not_a_digit and label is not None and (isinstance(label, bool) or not isinstance(label, int)
+                                                  or not 0 <= label <= 9):
+        raise ValueError("label must be a digit from 0 to 9 or 'not_a_digit'")
+    digit = None if not_a_digit else label
+    locked = Drawing.objects.select_for_update().only("id", "user_label", "user_says_not_a_digit").get(pk=drawing.pk)
+    if (locked.user_label, locked.user_says_not_a_digit) != (digit, not_a_digit):
         LabelChange.objects.create(
             drawing=locked, kind=LabelChange.Kind.USER, changed_by=_user_or_none(changed_by),
-            old_label=locked.user_label, new_label=label,
+            old_label=locked.user_label, new_label=digit,
+            old_status=NOT_A_DIGIT if locked.user_says_not_a_digit else "",
+            new_status=NOT_A_DIGIT if not_a_digit else "",
         )
         Drawing.objects.filter(pk=drawing.pk).update(
-            user_label=label, user_labeled_at=timezone.now(), label_version=F("label_version") + 1
+            user_label=digit, user_says_not_a_digit=not_a_digit, user_labeled_at=timezone.now(),
+            label_version=F("label_version") + 1,
         )
-    drawing.refresh_from_db(fields=["user_label", "user_labeled_at", "label_version"])
+    drawing.refresh_from_db(fields=["user_label", "user_says_not_a_digit", "user_labeled_at", "label_version"])
     return drawing
 
 

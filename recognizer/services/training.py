@@ -110,14 +110,22 @@ def training_job_create(
     return job
 
 
+FINE_TUNE_INHERITS = ("pendigits_writers", "pendigits_renders", "stroke_jitter", "non_digits", "class_balance")
+
+
 def _fine_tune_config(config: TrainConfig) -> TrainConfig:
     active = model_version_get_active()
     if active is None:
         raise ValueError("no model version is serving: there is nothing to fine-tune")
     if not artifact_has_keras(artifact_path=active.artifact_path):
         raise ValueError(f"{active.name} has no model.keras to fine-tune from")
+    # The fine-tune trains the serving version's network on what it learned from besides MNIST
+    # (its real writers and generated non-digits: the replay of "its earlier data"), so an
+    # eleven-class model stays one.
+    parent_config = active.metadata.get("config") or {}
+    inherited = {key: parent_config[key] for key in FINE_TUNE_INHERITS if key in parent_config}
     architecture = active.metadata.get("architecture") or config.architecture
-    return TrainConfig.from_dict({**config.to_dict(), "architecture": architecture})
+    return TrainConfig.from_dict({**config.to_dict(), **inherited, "architecture": architecture})
 
 
 def training_job_trigger() -> TrainingJob | None:
@@ -243,6 +251,8 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
                         "replay": {"mnist": config.replay_size or "all", **{k: len(v.labels) for k, v in replay.items()}}}
             log.write(f"fine-tuning {parent.name}, replaying {snapshot['replay']}")
 
+        # Every job is scored on the real writers it did not train on (when the data is there).
+        pendigits_dir = settings.PENDIGITS_DIR if Path(settings.PENDIGITS_DIR).exists() else None
         metadata = train(
             config,
             mnist_dir=settings.MNIST_DIR,
@@ -253,6 +263,9 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             progress=_ProgressReporter(job, log, on_progress),
             initial_model=initial_model,
             replay=replay,
+            pendigits_dir=pendigits_dir,
+            cache_dir=settings.DATASET_CACHE_DIR,
+            real_writer_limit=settings.REAL_WRITER_EVAL_SIZE,
         )
         gate = _gate(parent, metadata["metrics"], evaluation_sets) if parent is not None else {}
         if gate:
@@ -263,8 +276,10 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
                 raise JobStateError("the job was ended while it ran (reaped or cancelled)")
             version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot,
                                              gate=gate)
+            real = version.real_writer_accuracy
             log.write(f"registered model version {version.name}: MNIST test {version.mnist_test_accuracy:.2%}, "
-                      f"canvas-style {version.canvas_style_accuracy:.2%}")
+                      f"canvas-style {version.canvas_style_accuracy:.2%}, "
+                      + (f"real writers {real:.2%}" if real is not None else "real writers not measured"))
             _promote_if_blessed(job, version, parent, log)
             still_running.update(
                 status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),

@@ -47,9 +47,11 @@ def test_serving_model_matches_keras_on_the_whole_test_set(predictor, mnist_test
     keras = pytest.importorskip("keras")
     model = keras.saving.load_model(SHIPPED / "model.keras")
     expected = model.predict(mnist_test.images[..., None], batch_size=1000, verbose=0)
-    served = predictor.probabilities(mnist_test.images)
+    served = predictor.raw_probabilities(mnist_test.images)  # before the temperature: the network itself
     assert np.abs(served - expected).max() <= 1e-4
     assert np.array_equal(served.argmax(axis=1), expected.argmax(axis=1))
+    # The ten calibrated digit probabilities keep the network's choice of digit.
+    assert np.array_equal(predictor.probabilities(mnist_test.images).argmax(axis=1), expected[:, :10].argmax(axis=1))
 
 
 def copy_of_shipped(tmp_path):

@@ -75,3 +75,34 @@ def test_pen_redraws_follow_the_digit_with_hairline_to_marker_widths():
     assert ink_per_length.max() > 3 * ink_per_length.min()
     untouched = np.asarray(redraw_with_pens(digits[..., None], skeletons[..., None], fraction=0.0, seed=1))[..., 0]
     assert np.array_equal(untouched, digits)
+
+
+def test_real_writer_options_are_validated_and_round_trip_as_json():
+    config = TrainConfig.from_dict({"pendigits_writers": [3, 1, 2, 3], "non_digits": 100})
+    assert config.pendigits_writers == (1, 2, 3) and config.classes == 11
+    assert TrainConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert TrainConfig().classes == 10
+    for bad in ({"pendigits_writers": [0]}, {"pendigits_writers": [31]}, {"pendigits_writers": "all"},
+                {"pendigits_renders": 0}, {"non_digits": -1}):
+        with pytest.raises(ValueError):
+            TrainConfig.from_dict(bad)
+
+
+def test_training_with_real_writers_scores_only_the_writers_it_never_saw(tmp_path):
+    from ml.calibration import VERDICTS
+    from tests.canvases import PENDIGITS_DIR
+
+    config = TrainConfig(epochs=1, batch_size=64, train_limit=500, seed=3, pendigits_writers=(1, 2, 3),
+                         pendigits_renders=1, non_digits=280, init_from="models/digitsite-v3", learning_rate=1e-3)
+    metadata = train(config, mnist_dir=MNIST_DIR, output_dir=tmp_path, name="real", pendigits_dir=PENDIGITS_DIR,
+                     cache_dir=tmp_path / "cache", real_writer_limit=600)
+    assert metadata["labels"][-1] == "not_a_digit" and metadata["data"]["pendigits_writers_seen"] == [1, 2, 3]
+    real = metadata["metrics"]["real_writer"]
+    assert not set(real["writers"]) & {1, 2, 3} and real["count"] > 0
+    assert real["writer_worst_accuracy"] <= real["writer_mean_accuracy"] <= 1
+    assert set(real["verdicts"]) == set(VERDICTS) and "ece_after" in real
+    assert metadata["serving"]["temperature"] > 0 and 0 < metadata["serving"]["digit_threshold"] < 1
+    predictor = Predictor.load(tmp_path / "real")
+    assert predictor.classes == 11 and predictor.serving["temperature"] == metadata["serving"]["temperature"]
+    answer = predictor.predict(np.zeros((28, 28), dtype=np.float32))
+    assert len(answer.probabilities) == 10 and answer.verdict in VERDICTS

@@ -11,12 +11,12 @@ SHIPPED = __import__("pathlib").Path(__file__).resolve().parents[2] / "models" /
 
 def test_replay_is_a_seeded_sample_of_the_whole_training_split():
     config = TrainConfig(warm_start=True, replay_size=500, seed=3)
-    images, labels, info = _training_data(config, MNIST_DIR, None)
-    again, _, _ = _training_data(config, MNIST_DIR, None)
+    images, labels, _, info = _training_data(config, MNIST_DIR, None)
+    again, _, _, _ = _training_data(config, MNIST_DIR, None)
     assert len(labels) == 500 and info["mnist_replay_count"] == 500 and info["mnist_train_count"] == 500
     assert np.array_equal(images, again)  # same seed, same sample
     assert np.bincount(labels, minlength=10).min() > 25  # every digit, not the first 500 images' mix only
-    other, _, _ = _training_data(TrainConfig(warm_start=True, replay_size=500, seed=4), MNIST_DIR, None)
+    other, _, _, _ = _training_data(TrainConfig(warm_start=True, replay_size=500, seed=4), MNIST_DIR, None)
     assert not np.array_equal(images, other)
 
 

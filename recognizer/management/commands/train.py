@@ -41,4 +41,6 @@ class Command(BaseCommand):
         version = job.model_version
         self.stdout.write(self.style.SUCCESS(
             f"\nmodel version {version.name}: MNIST test accuracy {version.mnist_test_accuracy:.2%}, "
-            f"canvas-style {version.canvas_style_accuracy:.2%}; promote it in the admin to serve it"))
+            f"canvas-style {version.canvas_style_accuracy:.2%}"
+            + (f", real writers {version.real_writer_accuracy:.2%}" if version.real_writer_accuracy is not None else "")
+            + "; promote it in the admin to serve it"))

@@ -1,0 +1,228 @@
+"""Real writers' digits as the site receives them, and the writer-independent metric.
+
+Every pendigits trajectory (ml/pendigits.py) is drawn on a canvas the way the page draws
+(ml/strokes.py) and goes through the site's own preprocessing (ml/preprocess.py), so these sets
+measure exactly what serving sees.
+
+- `real_writer_eval_set`: each digit drawn once, reproducibly (example i depends only on the
+  seed and i), with the page's own pen on a 200-400 px square canvas, off-centre, in either
+  colour scheme. No distortion: the writers' own hands are the variation.
+- `real_writer_training_set`: each digit drawn `renders` times with stroke-level augmentation:
+  affine and elastic jitter of the trajectory, a different pen speed (resampling), a random pen
+  width (0.6-1.6x the page's), canvas sizes and colour schemes.
+- `non_digit_set`: generated non-digits (ml/non_digits.py), the eleventh class.
+- `real_writer_metrics`: accuracy overall, per digit and per writer (mean and worst).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from ml.evaluate import metrics_from_predictions
+from ml.strokes import SCHEMES, Jitter, Pen, jitter_strokes, page_line_width, place_strokes, render_strokes
+
+# Bumped whenever the same (digit, seed, index) would give a different image.
+RECIPE_VERSION = 1
+NON_DIGIT_RECIPE_VERSION = 1
+_SCHEMES = tuple(SCHEMES)
+
+
+def real_writer_canvas(strokes, rng: np.random.Generator, *, jitter: Jitter | None = None,
+                       pen_scale: tuple[float, float] = (1.0, 1.0), square: bool = True) -> np.ndarray:
+    """One trajectory drawn on a random canvas and preprocessed: float32 (28, 28)."""
+    from ml.preprocess import pixels_to_array
+
+    width = int(rng.integers(200, 401))
+    height = width if square else int(rng.integers(200, 401))
+    line_width = page_line_width(width, height) * float(rng.uniform(*pen_scale))
+    pen = Pen(line_width=line_width, scheme=_SCHEMES[int(rng.integers(len(_SCHEMES)))])
+    if jitter is not None:
+        strokes = jitter_strokes(strokes, rng, jitter)
+    placed = place_strokes(strokes, width=width, height=height, rng=rng, margin=line_width / 2)
+    return pixels_to_array(render_strokes(placed, width=width, height=height, pen=pen))
+
+
+def _eval_chunk(args):
+    strokes_list, seed, start = args
+    return np.stack([real_writer_canvas(strokes, np.random.default_rng([RECIPE_VERSION, seed, start + i]))
+                     for i, strokes in enumerate(strokes_list)])
+
+
+def _train_chunk(args):
+    strokes_list, seed, start, renders = args
+    jitter = Jitter()
+    out = []
+    for i, strokes in enumerate(strokes_list):
+        for r in range(renders):
+            rng = np.random.default_rng([RECIPE_VERSION, seed, start + i, r, 1])
+            out.append(real_writer_canvas(strokes, rng, jitter=jitter, pen_scale=(0.6, 1.6), square=rng.random() < 0.7))
+    return np.stack(out)
+
+
+def _plain_chunk(args):
+    strokes_list, seed, start, renders = args
+    out = []
+    for i, strokes in enumerate(strokes_list):
+        for r in range(renders):
+            out.append(real_writer_canvas(strokes, np.random.default_rng([RECIPE_VERSION, seed, start + i, r, 2])))
+    return np.stack(out)
+
+
+def _parallel(function, items: list, extra: tuple, workers: int | None) -> np.ndarray:
+    """`function` over chunks of `items`, in worker processes if it is safe (`_workers`)."""
+    workers = _workers(workers)
+    size = max(1, -(-len(items) // (workers * 4)))
+    chunks = [(items[i : i + size], *extra[:1], i, *extra[1:]) for i in range(0, len(items), size)]
+    if workers == 1 or len(chunks) == 1:
+        parts = [function(chunk) for chunk in chunks]
+    else:
+        with _pool(workers) as pool:
+            parts = list(pool.map(function, chunks))
+    return np.concatenate(parts) if parts else np.zeros((0, 28, 28), dtype=np.float32)
+
+
+def _workers(workers: int | None) -> int:
+    """Rendering is pure Python/Pillow: forked worker processes share it out, but only while
+    TensorFlow is not loaded (a fork of a process running its threads can deadlock)."""
+    if "tensorflow" in sys.modules:
+        return 1
+    return workers or min(2, os.cpu_count() or 1)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def real_writer_eval_set(pendigits, *, seed: int = 0, cache_dir=None, workers: int | None = None):
+    """Every digit of `pendigits` drawn once: (images (N, 28, 28), labels (N,), writers (N,)).
+    Kept in `cache_dir` (about 20 s of CPU to build) under a name that changes with its recipe."""
+    from ml.preprocess import PREPROCESS_VERSION
+
+    labels, writers = pendigits.labels, pendigits.writers
+    name = f"real-writers-r{RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-{len(labels)}.npz"
+    cached = Path(cache_dir) / name if cache_dir is not None else None
+    if cached is not None and cached.exists():
+        with np.load(cached) as data:
+            if np.array_equal(data["labels"], labels) and np.array_equal(data["writers"], writers):
+                return data["images"].astype(np.float32) / 255, labels, writers
+    images = _parallel(_eval_chunk, [d.strokes for d in pendigits.digits], (seed,), workers)
+    images = _as_stored(images)
+    if cached is not None:
+        _save(cached, images=images, labels=labels, writers=writers)
+    return images, labels, writers
+
+
+def real_writer_training_set(pendigits, *, renders: int, seed: int, jitter: bool = True, cache_dir=None,
+                             workers: int | None = None):
+    """Each digit drawn `renders` times: (images (N * renders, 28, 28), labels, writers), the
+    renders of one digit next to each other. Kept in `cache_dir`: render all writers once, then
+    take each fold's writers from it (`writer_rows`)."""
+    from ml.preprocess import PREPROCESS_VERSION
+
+    labels, writers = np.repeat(pendigits.labels, renders), np.repeat(pendigits.writers, renders)
+    kind = "jitter" if jitter else "plain"
+    name = f"real-writers-train-{kind}-r{RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-x{renders}-{len(pendigits)}.npz"
+    cached = Path(cache_dir) / name if cache_dir is not None else None
+    if cached is not None and cached.exists():
+        with np.load(cached) as data:
+            if np.array_equal(data["labels"], labels) and np.array_equal(data["writers"], writers):
+                return data["images"].astype(np.float32) / 255, labels, writers
+    function = _train_chunk if jitter else _plain_chunk
+    images = _as_stored(_parallel(function, [d.strokes for d in pendigits.digits], (seed, renders), workers))
+    if cached is not None:
+        _save(cached, images=images, labels=labels, writers=writers)
+    return images, labels, writers
+
+
+def writer_rows(writers: np.ndarray, chosen) -> np.ndarray:
+    """Indices of the rows written by one of `chosen`."""
+    return np.flatnonzero(np.isin(np.asarray(writers), np.asarray(list(chosen), dtype=np.int64)))
+
+
+def _non_digit_chunk(args):
+    from ml.non_digits import KINDS, non_digit_strokes
+    from ml.preprocess import pixels_to_array
+
+    indices, seed, _start, fragments = args
+    images, kinds = [], []
+    for i in indices:
+        rng = np.random.default_rng([NON_DIGIT_RECIPE_VERSION, seed, i])
+        kind = KINDS[i % len(KINDS)]
+        width = int(rng.integers(200, 401))
+        height = width if rng.random() < 0.7 else int(rng.integers(200, 401))
+        strokes = non_digit_strokes(kind, rng, width=width, height=height, fragments=fragments)
+        line_width = page_line_width(width, height) * float(rng.uniform(0.7, 1.5))
+        pen = Pen(line_width=line_width, scheme=_SCHEMES[int(rng.integers(len(_SCHEMES)))])
+        images.append(pixels_to_array(render_strokes(strokes, width=width, height=height, pen=pen)))
+        kinds.append(kind)
+    return np.stack(images), kinds
+
+
+def non_digit_set(count: int, *, seed: int, fragments=None, fragments_key: str = "", cache_dir=None,
+                  workers: int | None = None):
+    """`count` generated non-digits, every kind in turn: (images (N, 28, 28), kinds (N,) str).
+    `fragments`: strokes of real digits for the partial-stroke kind (training writers only);
+    `fragments_key` names them in the cache file (e.g. a hash of the writers)."""
+    if count <= 0:
+        return np.zeros((0, 28, 28), dtype=np.float32), np.array([], dtype=object)
+    from ml.preprocess import PREPROCESS_VERSION
+
+    name = f"non-digits-r{NON_DIGIT_RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-{count}-{fragments_key or 'none'}.npz"
+    cached = Path(cache_dir) / name if cache_dir is not None else None
+    if cached is not None and cached.exists():
+        with np.load(cached, allow_pickle=False) as data:
+            return data["images"].astype(np.float32) / 255, data["kinds"].astype(object)
+    workers = _workers(workers)
+    indices = list(range(count))
+    size = max(1, -(-count // (workers * 4)))
+    chunks = [(indices[i : i + size], seed, i, fragments) for i in range(0, count, size)]
+    if workers == 1:
+        parts = [_non_digit_chunk(chunk) for chunk in chunks]
+    else:
+        with _pool(workers) as pool:
+            parts = list(pool.map(_non_digit_chunk, chunks))
+    images = _as_stored(np.concatenate([p[0] for p in parts]))
+    kinds = np.array([k for p in parts for k in p[1]], dtype=object)
+    if cached is not None:
+        _save(cached, images=images, kinds=kinds.astype(str))
+    return images, kinds
+
+
+def _as_stored(images: np.ndarray) -> np.ndarray:
+    """Rounded to uint8 levels like MNIST and the caches, so fresh and cached sets are equal."""
+    from ml.dataset_io import to_uint8
+
+    return to_uint8(images).astype(np.float32) / 255
+
+
+def _save(path: Path, **arrays) -> None:
+    from ml.dataset_io import to_uint8
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+    arrays["images"] = to_uint8(arrays["images"])
+    np.savez_compressed(partial, **arrays)
+    partial.replace(path)  # atomic: a concurrent reader never sees half a file
+
+
+def real_writer_metrics(labels: np.ndarray, predicted: np.ndarray, writers: np.ndarray) -> dict:
+    """Accuracy, per digit and per writer (each writer's own accuracy; their mean and the worst)."""
+    labels, predicted, writers = (np.asarray(a, dtype=np.int64) for a in (labels, predicted, writers))
+    metrics = metrics_from_predictions(labels, predicted)
+    per_writer = {str(int(w)): round(float((predicted[writers == w] == labels[writers == w]).mean()), 6)
+                  for w in np.unique(writers)}
+    worst = min(per_writer, key=per_writer.get) if per_writer else None
+    metrics.update({
+        "writers": sorted(int(w) for w in per_writer),
+        "per_writer_accuracy": per_writer,
+        "writer_mean_accuracy": round(float(np.mean(list(per_writer.values()))), 6) if per_writer else 0.0,
+        "writer_worst_accuracy": per_writer[worst] if worst else 0.0,
+        "worst_writer": int(worst) if worst else None,
+    })
+    return metrics
