@@ -269,8 +269,8 @@
 
   function showResult(data) {
     drawingId = data.id || null; // a live preview has no stored drawing yet
-    digitOut.textContent = String(data.digit);
-    confidenceOut.textContent = Math.round(data.confidence * 100) + "% sure";
+    digitOut.textContent = data.verdict === "not_a_digit" ? "–" : String(data.digit);
+    confidenceOut.textContent = verdictText(data);
     statusOut.textContent = "";
     data.probabilities.forEach((p, d) => {
       const percent = Math.round(p * 100);
@@ -283,8 +283,21 @@
       preview.hidden = false;
     }
     correction.disabled = !drawingId;
-    correction.querySelectorAll("button").forEach((b) => b.classList.toggle("chosen", Number(b.dataset.label) === data.user_label));
+    correction.querySelectorAll("button").forEach((b) => b.classList.toggle("chosen", labelOf(b) === userLabel(data)));
   }
+
+  // The verdict in words: a plain "not sure" or "not a digit" rather than a false "100% sure".
+  function verdictText(data) {
+    if (data.verdict === "not_a_digit") return "That doesn't look like a digit";
+    if (data.verdict === "unsure") {
+      const ranked = data.probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]);
+      return "Not sure — a " + ranked[0][1] + " or a " + ranked[1][1] + "?";
+    }
+    return Math.round(data.confidence * 100) + "% sure";
+  }
+
+  function labelOf(button) { return button.dataset.label === "not_a_digit" ? "not_a_digit" : Number(button.dataset.label); }
+  function userLabel(data) { return data.user_says_not_a_digit ? "not_a_digit" : data.user_label; }
 
   function showEmpty() {
     requestSeq++;
@@ -306,9 +319,9 @@
     const button = event.target.closest("button[data-label]");
     if (!button || !drawingId) return;
     try {
-      const data = await send(config.drawingsUrl + drawingId, "PATCH", { label: Number(button.dataset.label) });
+      const data = await send(config.drawingsUrl + drawingId, "PATCH", { label: labelOf(button) });
       correction.querySelectorAll("button").forEach((b) => b.classList.toggle("chosen", b === button));
-      statusOut.textContent = "Thanks! Saved as a " + data.user_label + ".";
+      statusOut.textContent = data.user_says_not_a_digit ? "Thanks! Saved as not a digit." : "Thanks! Saved as a " + data.user_label + ".";
     } catch (error) {
       statusOut.textContent = error.message;
     }
