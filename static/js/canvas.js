@@ -415,7 +415,9 @@
       correction.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
       statusSay(data.user_says_not_a_digit ? "Thanks! Saved as not a digit." : "Thanks! Saved as a " + data.user_label + ".", "thanks");
     } catch (error) {
-      statusSay(problemText(error, "Your correction was not saved: try again."));
+      const refused = error.status >= 400 && error.status < 500 && error.status !== 429;
+      statusSay(refused ? "That correction could not be saved (" + error.message + ")." :
+        problemText(error, "Your correction was not saved: try again."));
     }
   });
 
