@@ -296,6 +296,7 @@
   async function drawingSend(target, body, penUpAt, isRetry) {
     const seq = ++requestSeq;
     failedUpdate = null;
+    if (document.activeElement === retryButton) resultRegion.focus(); // not lost to <body> as it hides
     retryButton.hidden = true;
     pendingStart(seq);
     const write = send(config.drawingsUrl + target.id, "PUT", body);

@@ -86,3 +86,13 @@ def test_the_scheme_is_set_before_the_first_paint(browser, live_server):
     assert page.evaluate("window.bodyTheme") == "dark"
     assert page.evaluate("window.bodyBackground") == "rgb(18, 20, 23)"
     page.context.close()
+
+
+@pytest.mark.parametrize("path", ["/drawings/", "/accounts/login/", "/accounts/signup/", "/accounts/password_reset/"])
+def test_the_other_pages_pass_axe_in_the_dark(browser, live_server, path):
+    page = new_page(browser, live_server, color_scheme="dark")
+    page.goto(path)
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    assert page.evaluate(BODY_BACKGROUND) == "rgb(18, 20, 23)"
+    assert_axe_passes(page)
+    page.context.close()
