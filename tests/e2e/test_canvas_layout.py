@@ -31,11 +31,16 @@ def test_on_a_phone_the_answer_and_every_correction_are_on_screen_after_drawing(
     height = page.viewport_size["height"]
     draw_seven_by_touch(page)
     expect(page.locator("#digit")).to_have_text("7")
+    expect(page.locator("#announcement")).to_contain_text("It's a 7")  # the stored answer, not a live guess
     assert page.evaluate("window.scrollY") == 0
     assert boxes(page, "#digit")[0]["bottom"] <= height
     corrections = boxes(page, "#correction button")
     assert len(corrections) == 11
     assert all(b["bottom"] <= height and b["right"] <= page.viewport_size["width"] for b in corrections), corrections
+    # The first touch after touch_stroke's raw DevTools touch sequence never becomes a click in
+    # headless Chromium, wherever it lands (a gesture-detector artefact of that helper; later taps
+    # and Playwright's own taps do click): spend it on the hint text, which does nothing.
+    page.locator(".hint").tap()
     page.get_by_role("button", name="It was a 1").tap()  # one tap, no scroll
     expect(page.locator("#status")).to_contain_text("Saved as a 1")
     assert Drawing.objects.get().user_label == 1
