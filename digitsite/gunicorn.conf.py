@@ -12,7 +12,7 @@ the whole request before it passes it on, so gunicorn only ever sees complete re
 
 `reuse_port` gives each worker its own listening socket, so the kernel spreads connections over
 the workers; without it a gthread worker's main thread keeps accepting while its threads work
-and long-lived keep-alive connections pile onto one worker (bench/server.py; README, "Scaling
+and long-lived keep-alive connections pile onto one worker (bench/server.py; docs/benchmarks.md, "Scaling
 notes": with reuse-port, throughput was within noise of sync workers).
 
 Read from the environment: HOST and PORT (the address to bind), WEB_CONCURRENCY (worker
@@ -34,3 +34,6 @@ graceful_timeout = 30
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+# gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), shared by
+# every gunicorn on the machine (the benches, the tests' servers, a second site); nothing here uses it.
+control_socket_disable = True

@@ -1,7 +1,7 @@
 """Digitsite settings: one file, every value from the environment, defaults that run with no setup.
 
 The defaults are for development on one machine (SQLite under var/, DEBUG on). Production sets
-at least DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see the README's table.
+at least DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see docs/configuration.md.
 """
 
 import os
@@ -109,9 +109,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters travel apart from the SQL (bytes in binary) instead of being quoted into it: a
-    # stored drawing's PNG and pixels are not hex-escaped by psycopg and parsed back by PostgreSQL.
-    # Measured (in-process, one prediction request): web-worker CPU 2.50 -> 2.37 ms and PostgreSQL
-    # CPU 0.59 -> 0.46 ms.
+    # stored drawing's PNG and pixels are not hex-escaped by psycopg and parsed back by PostgreSQL
+    # (what it saves per prediction: docs/benchmarks.md).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -173,6 +172,16 @@ TRAINING_SOFT_TIME_LIMIT = envint("TRAINING_SOFT_TIME_LIMIT", "7200")
 TRAINING_HEARTBEAT_SECONDS = envint("TRAINING_HEARTBEAT_SECONDS", "5")
 TRAINING_STALE_SECONDS = envint("TRAINING_STALE_SECONDS", "60")
 TRAINING_REAPER_SECONDS = envint("TRAINING_REAPER_SECONDS", "30")
+# The learning loop: every RETRAIN_CHECK_SECONDS beat checks whether RETRAIN_AFTER_REVIEWS
+# reviewed drawings (0: never) are newer than what the serving version (or the last automatic
+# job) was trained on, and queues one fine-tune job; with RETRAIN_AUTO_PROMOTE a candidate the
+# gate blesses serves at once (audited as automatic), otherwise it waits in the admin.
+RETRAIN_AFTER_REVIEWS = envint("RETRAIN_AFTER_REVIEWS", "200")
+RETRAIN_AUTO_PROMOTE = envbool("RETRAIN_AUTO_PROMOTE", "0")
+RETRAIN_CHECK_SECONDS = envint("RETRAIN_CHECK_SECONDS", "30")
+# The triggered job's recipe: ml.train.FINE_TUNE with these two (MNIST images replayed, epochs).
+RETRAIN_REPLAY_SIZE = envint("RETRAIN_REPLAY_SIZE", "15000")
+RETRAIN_EPOCHS = envint("RETRAIN_EPOCHS", "2")
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None  # job state lives in the database, not in Celery results
@@ -188,6 +197,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"recognizer.training_job_run": {"queue": "training"}}  # its own workers, one job each
 CELERY_BEAT_SCHEDULE = {
     "fail-stale-training-jobs": {"task": "recognizer.training_jobs_fail_stale", "schedule": TRAINING_REAPER_SECONDS},
+    "retrain-after-reviews": {"task": "recognizer.training_job_trigger", "schedule": RETRAIN_CHECK_SECONDS},
 }
 
 # The recogniser.

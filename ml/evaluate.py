@@ -25,3 +25,8 @@ def metrics_from_predictions(labels: np.ndarray, predicted: np.ndarray) -> dict:
         "per_digit_accuracy": [round(float(a), 6) for a in per_digit],
         "confusion_matrix": confusion.tolist(),
     }
+
+
+def evaluate_sets(probabilities: Callable[[np.ndarray], np.ndarray], sets: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict:
+    """{set name: metrics} for every non-empty (images, labels) set, as ml.train records them."""
+    return {name: evaluate(probabilities, images, labels) for name, (images, labels) in sets.items() if len(labels)}

@@ -42,6 +42,12 @@ class TrainConfig:
     train_limit: int | None = None  # use only the first N MNIST training images (quick jobs)
     use_mnist: bool = True
     validation_size: int = 0  # images held out of the training data to report val accuracy per epoch
+    # Fine-tuning: start from an earlier model's weights (train(initial_model=...), the serving
+    # version's model.keras) instead of random ones, and replay a seeded random sample of this
+    # many MNIST training images (0: all of them, or the first train_limit) so the model keeps
+    # what it knew while it learns the new drawings.
+    warm_start: bool = False
+    replay_size: int = 0
 
     def __post_init__(self):
         if self.architecture not in ARCHITECTURES:
@@ -60,6 +66,12 @@ class TrainConfig:
             raise ValueError("redraw_fraction must be between 0 and 1")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
+        if not isinstance(self.warm_start, bool):
+            raise ValueError("warm_start must be true or false")
+        if self.replay_size < 0:
+            raise ValueError("replay_size must not be negative")
+        if self.replay_size and not self.warm_start:
+            raise ValueError("replay_size is for fine-tuning (warm_start); use train_limit otherwise")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -71,6 +83,12 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training options: {', '.join(sorted(unknown))}")
         return cls(**data)
+
+
+# The fine-tuning recipe (manage.py train --warm-start active, the admin's "fine-tune the serving
+# model", the retraining trigger): a few epochs at a tenth of the from-scratch learning rate on
+# the new drawings plus a replay sample of MNIST. Measured in the README ("Learning loop").
+FINE_TUNE = {"warm_start": True, "epochs": 2, "learning_rate": 3e-4, "replay_size": 15000, "validation_size": 0}
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,8 @@ def train(
     progress: Callable[[Progress], None] | None = None,
     progress_every: int = 10,
     track_epochs: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    initial_model: Path | str | None = None,
+    replay: dict[str, ExtraData] | None = None,
 ) -> dict:
     """Train, evaluate on the MNIST test set (and `evaluation_sets`) and write `output_dir/name`.
 
@@ -115,12 +135,17 @@ def train(
     `track_epochs` sets (same shape) are scored after every epoch into the history, to show
     accuracy against time (bench/train_speed.py); each row's `elapsed` includes the scoring so
     far, and `scoring_seconds` says how long that epoch's took.
+    With config.warm_start, training starts from the weights of `initial_model` (a model.keras
+    of the same architecture). `replay` adds named samples of other earlier training data (beyond
+    MNIST, whose replay is config.replay_size) to the mix, each recorded in the metadata.
     """
+    if config.warm_start and initial_model is None:
+        raise ValueError("warm_start needs the initial model (a model.keras) to start from")
     report = progress or (lambda _: None)
     started = time.monotonic()
     report(Progress(stage="loading"))
 
-    images, labels, data_info = _training_data(config, mnist_dir, extra)
+    images, labels, data_info = _training_data(config, mnist_dir, extra, replay or {})
     test = load_mnist(mnist_dir, "test")
 
     import keras
@@ -148,6 +173,9 @@ def train(
         model = build_model(config.architecture)
     finally:
         keras.mixed_precision.set_global_policy("float32")  # the process's other models stay float32
+    started_from = None
+    if config.warm_start:
+        started_from = _load_initial_weights(keras, model, Path(initial_model))
     trainable = keras.Sequential([build_augmentation(config.seed, strokes=config.augment_pen), model]) if config.augment else model
     steps_per_epoch = -(-len(labels) // config.batch_size)
     total_steps = steps_per_epoch * config.epochs
@@ -183,11 +211,10 @@ def train(
     from ml.predict import Predictor
 
     served = Predictor(model_content=serving_bytes)
-    test_metrics = evaluate(served.probabilities, test.images, test.labels)
+    served_probabilities = served.probabilities(test.images)  # once: it scores and checks the export
+    test_metrics = evaluate(lambda _: served_probabilities, test.images, test.labels)
     keras_probabilities = model(test.images[..., None], training=False).numpy()
-    test_metrics["keras_max_abs_difference"] = float(
-        np.abs(served.probabilities(test.images) - keras_probabilities).max()
-    )
+    test_metrics["keras_max_abs_difference"] = float(np.abs(served_probabilities - keras_probabilities).max())
     metrics = {"mnist_test": test_metrics}
     for set_name, (set_images, set_labels) in (evaluation_sets or {}).items():
         if len(set_labels):
@@ -204,6 +231,7 @@ def train(
         "data": {**data_info, "mnist_test_checksums": test.checksums},
         "metrics": metrics,
         "history": history,
+        **({"initial_model": started_from} if started_from else {}),
         "parameters": int(model.count_params()),
         "training_seconds": round(training_seconds, 1),
         "total_seconds": round(time.monotonic() - started, 1),
@@ -217,19 +245,44 @@ def train(
     return write_artifact(Path(output_dir) / name, serving_bytes=serving_bytes, keras_model=model, metadata=metadata)
 
 
-def _training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None):
+def _load_initial_weights(keras, model, initial_model: Path) -> dict:
+    """Copy the weights of the model.keras at `initial_model` into `model`; what it started from."""
+    from ml.digest import file_digest
+
+    if not initial_model.is_file():
+        raise ValueError(f"{initial_model} is missing: the initial model must be a model.keras file")
+    initial = keras.models.load_model(initial_model, compile=False)
+    try:
+        model.set_weights(initial.get_weights())
+    except ValueError as exc:
+        raise ValueError(f"{initial_model} does not fit the {model.name!r} network being trained: {exc}") from None
+    return {"artifact": initial_model.parent.name, "keras_sha256": file_digest(initial_model, "sha256")}
+
+
+def _training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, replay: dict[str, ExtraData] | None = None):
     parts_images, parts_labels, info = [], [], {}
     if config.use_mnist:
         mnist = load_mnist(mnist_dir, "train")
-        limit = config.train_limit or len(mnist)
-        parts_images.append(mnist.images[:limit])
-        parts_labels.append(mnist.labels[:limit])
-        info["mnist_train_count"] = int(min(limit, len(mnist)))
+        limit = min(config.train_limit or len(mnist), len(mnist))
+        chosen = slice(0, limit)
+        if config.replay_size and config.replay_size < limit:
+            # A seeded random sample, sorted so it reads the arrays in order: every digit and
+            # writer of the training split in proportion, not the first N images.
+            chosen = np.sort(np.random.default_rng(config.seed).choice(limit, size=config.replay_size, replace=False))
+            info["mnist_replay_count"] = int(config.replay_size)
+        parts_images.append(mnist.images[chosen])
+        parts_labels.append(mnist.labels[chosen])
+        info["mnist_train_count"] = int(len(parts_labels[-1]))
         info["mnist_train_checksums"] = mnist.checksums
     if extra is not None and len(extra.labels):
         parts_images.append(np.asarray(extra.images, dtype=np.float32).reshape(-1, 28, 28))
         parts_labels.append(np.asarray(extra.labels, dtype=np.uint8))
         info["extra"] = extra.description
+    for replay_name, replayed in (replay or {}).items():
+        if len(replayed.labels):
+            parts_images.append(np.asarray(replayed.images, dtype=np.float32).reshape(-1, 28, 28))
+            parts_labels.append(np.asarray(replayed.labels, dtype=np.uint8))
+            info.setdefault("replay", {})[replay_name] = replayed.description
     if not parts_images:
         raise ValueError("no training data: enable MNIST or supply extra examples")
     images = np.concatenate(parts_images)

@@ -19,7 +19,12 @@ class TrainingJob(models.Model):
         FAILED = "failed"
         CANCELLED = "cancelled"
 
+    class Trigger(models.TextChoices):
+        STAFF = "staff", "Staff (admin or manage.py)"
+        REVIEWS = "reviews", "New reviewed drawings (automatic)"
+
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    PENDING = (Status.QUEUED, Status.RUNNING)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     config = models.JSONField(help_text="ml.train.TrainConfig as a dict")
@@ -39,9 +44,18 @@ class TrainingJob(models.Model):
     history = models.JSONField(default=list, blank=True, help_text="metrics per epoch")
     log_tail = models.TextField(blank=True)
     error = models.TextField(blank=True)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.STAFF)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # The retraining trigger's claim: at most one automatic job queued or running, so two
+            # beat processes (or a redelivered trigger message) cannot queue two.
+            models.UniqueConstraint(
+                fields=["trigger"], condition=Q(trigger="reviews", status__in=["queued", "running"]),
+                name="one_pending_triggered_job",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"training job {self.pk} ({self.status})"
@@ -81,12 +95,28 @@ class TrainingJob(models.Model):
             parts.append(f"MNIST ({limit})" if limit else "MNIST")
         if self.include_user_drawings:
             parts.append("user drawings")
-        return " + ".join(parts)
+        summary = " + ".join(parts)
+        return f"fine-tune on {summary}" if self.config.get("warm_start") else summary
 
     def progress_json(self) -> dict:
-        return {"id": self.pk, "status": self.status, "percent": self.percent, "text": self.progress_text,
+        """Everything a job's pages show that changes while it runs: the pages render it and the
+        live refresh replaces it, so status, bar and duration always come from the same reading."""
+        from recognizer.formatting import duration_text
+
+        return {"id": self.pk, "status": self.status, "status_display": self.get_status_display(),
+                "percent": self.percent, "text": self.progress_text,
                 "epoch": self.progress.get("epoch"), "epochs": self.progress.get("epochs"),
-                "eta": self.progress.get("eta"), "error": self.error}
+                "eta": self.progress.get("eta"), "error": self.error, "duration": duration_text(self.duration_seconds),
+                "heartbeat": self.heartbeat_text}
+
+    @property
+    def heartbeat_text(self) -> str:
+        """How long ago the worker running the job last said it is alive ("—" unless it runs)."""
+        from recognizer.formatting import DASH, duration_text
+
+        if self.status != self.Status.RUNNING or self.heartbeat_at is None:
+            return DASH
+        return duration_text((timezone.now() - self.heartbeat_at).total_seconds()) + " ago"
 
 
 class ModelVersion(models.Model):
@@ -102,6 +132,8 @@ class ModelVersion(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
                                help_text="the version serving when this one was trained")
     data_snapshot = models.JSONField(default=dict, blank=True, help_text="what it was trained on: counts, drawing-id hash")
+    gate = models.JSONField(default=dict, blank=True,
+                            help_text="ml.gate's comparison with its parent on the same sets: figures and verdict")
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
 
@@ -131,6 +163,11 @@ class ModelVersion(models.Model):
         trained before that set existed."""
         return self.metrics.get("canvas_style", {}).get("accuracy")
 
+    @property
+    def is_blessed(self) -> bool | None:
+        """The gate's verdict against its parent; None when it was never gated."""
+        return self.gate.get("blessed") if self.gate else None
+
 
 class ModelVersionChange(models.Model):
     """Audit log of what served when: every promotion and rollback."""
@@ -145,6 +182,7 @@ class ModelVersionChange(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     reason = models.TextField(blank=True)
     forced = models.BooleanField(default=False, help_text="promoted past the accuracy gate")
+    automatic = models.BooleanField(default=False, help_text="promoted by the retraining loop (RETRAIN_AUTO_PROMOTE)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,12 +2,13 @@
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 
-from recognizer.models import Drawing, ModelVersion, ModelVersionChange, Prediction
+from recognizer.models import Drawing, ModelVersion, ModelVersionChange, Prediction, TrainingJob
 
 
 def model_version_get_active() -> ModelVersion | None:
@@ -135,6 +136,26 @@ def training_set_get(*, cutoff=None) -> TrainingSet:
     return TrainingSet(train_images, train_labels, holdout_images, holdout_labels, snapshot)
 
 
+def training_data_count(*, use_mnist: bool, train_limit: int | None, include_user_drawings: bool, cutoff=None) -> int:
+    """How many examples ml.train would train on for these options (before any validation
+    split), without loading the images: MNIST's count comes from its labels file's header."""
+    count = 0
+    if use_mnist:
+        from django.conf import settings
+
+        from ml.data import MNIST_FILES, read_idx
+
+        mnist_count = len(read_idx(Path(settings.MNIST_DIR) / MNIST_FILES["train-labels"][0]))
+        count += min(train_limit or mnist_count, mnist_count)
+    if include_user_drawings:
+        drawings = Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False)
+        if cutoff is not None:
+            drawings = drawings.filter(created_at__lt=cutoff)
+        ids = drawings.values_list("id", flat=True).iterator()
+        count += sum(1 for drawing_id in ids if not drawing_is_held_out(drawing_id))
+    return count
+
+
 def drawing_list_for_review() -> QuerySet[Drawing]:
     """The review queue order: drawings their users said were wrong first, then least confident.
     Withdrawn drawings (undone to an empty canvas) are not in it."""
@@ -178,4 +199,65 @@ def drawing_list_for_export() -> QuerySet[Drawing]:
                                strokes__isnull=False)
         .order_by("created_at", "id")
         .only("id", "label", "predicted_digit", "created_at", "strokes")
+    )
+
+
+@dataclass(frozen=True)
+class RetrainingStatus:
+    """Where the learning loop stands: reviews since the last training data, and how many more
+    start the next automatic fine-tune."""
+
+    enabled: bool
+    threshold: int
+    since: object  # datetime or None (then every reviewed drawing counts)
+    new_reviews: int
+    pending_job: object  # the TrainingJob queued or running, if any
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.threshold - self.new_reviews)
+
+    @property
+    def text(self) -> str:
+        if not self.enabled:
+            return "automatic retraining is off (RETRAIN_AFTER_REVIEWS=0)"
+        if self.pending_job is not None:
+            return f"training job {self.pending_job.pk} is {self.pending_job.status}; {self.new_reviews} new reviews"
+        if self.remaining:
+            return f"next retraining after {self.remaining} more reviews ({self.new_reviews} of {self.threshold})"
+        return f"retraining due: {self.new_reviews} new reviews (threshold {self.threshold})"
+
+
+def retraining_since_get():
+    """The time after which a reviewed drawing counts as new: the later of the serving version's
+    training-data cut-off and the last automatic job's (whatever became of that job: a failed or
+    refused try waits for as many new reviews again, instead of retrying every beat)."""
+    cutoffs = []
+    active = ModelVersion.objects.filter(is_active=True).select_related("job").first()
+    if active is not None and active.job is not None and active.job.include_user_drawings:
+        cutoffs.append(active.job.user_drawings_cutoff)
+    last_triggered = (TrainingJob.objects.filter(trigger=TrainingJob.Trigger.REVIEWS).exclude(user_drawings_cutoff=None)
+                      .order_by("-user_drawings_cutoff").values_list("user_drawings_cutoff", flat=True).first())
+    cutoffs.append(last_triggered)
+    cutoffs = [cutoff for cutoff in cutoffs if cutoff is not None]
+    return max(cutoffs) if cutoffs else None
+
+
+def drawing_count_reviewed_since(since) -> int:
+    drawings = Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False)
+    if since is not None:
+        drawings = drawings.filter(reviewed_at__gt=since)
+    return drawings.count()
+
+
+def retraining_status_get() -> RetrainingStatus:
+    from django.conf import settings
+
+    since = retraining_since_get()
+    return RetrainingStatus(
+        enabled=settings.RETRAIN_AFTER_REVIEWS > 0,
+        threshold=max(0, settings.RETRAIN_AFTER_REVIEWS),
+        since=since,
+        new_reviews=drawing_count_reviewed_since(since),
+        pending_job=TrainingJob.objects.filter(status__in=TrainingJob.PENDING).order_by("created_at").first(),
     )

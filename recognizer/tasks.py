@@ -25,3 +25,12 @@ def training_jobs_fail_stale() -> int:
     from recognizer.services.training import training_jobs_fail_stale as fail_stale
 
     return fail_stale()
+
+
+@shared_task(name="recognizer.training_job_trigger")
+def training_job_trigger() -> str:
+    """Beat's learning-loop check: queue a fine-tune job when enough new reviews are in."""
+    from recognizer.services.training import training_job_trigger as trigger
+
+    job = trigger()
+    return f"queued training job {job.pk}" if job is not None else "not due"

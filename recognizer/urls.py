@@ -12,4 +12,5 @@ urlpatterns = [
     path("accounts/password_reset/", views.RateLimitedPasswordResetView.as_view(), name="password_reset"),
     path("guess", views.guess, name="guess"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.FaviconRedirect.as_view(), name="favicon"),
 ]

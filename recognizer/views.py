@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import login
-from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.paginator import Paginator
@@ -11,12 +10,15 @@ from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_GET
+from django.views.generic import RedirectView
 
 from ml.preprocess import PreprocessError, array_to_png
 from recognizer.auth import LoginForm
 from recognizer.errors import error_message, error_status
+from recognizer.forms import SignupForm
 from recognizer.models import Drawing
 from recognizer.ratelimit import password_reset_retry_after, rate_limited, retry_after
 from recognizer.selectors import (
@@ -87,7 +89,7 @@ def drawing_input_image(request: HttpRequest, drawing_id) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("canvas")
-    form = UserCreationForm(request.POST or None)
+    form = SignupForm(request.POST or None)
     if request.method == "POST":
         wait = retry_after(request, "signup")
         if wait is not None:
@@ -187,3 +189,12 @@ def _is_staff(request: HttpRequest) -> bool:
         return request.user.is_staff  # reads the session and the user: only once the database answers
     except DatabaseError:
         return False
+
+
+class FaviconRedirect(RedirectView):
+    """Browsers and tools ask for /favicon.ico whatever the page links; the icon lives in static/."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.ico")

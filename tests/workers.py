@@ -70,7 +70,7 @@ def celery_workers(transactional_db, settings, tmp_path):
     predictor_forget()
     redis.Redis.from_url(settings.REDIS_URL).flushdb()  # the test Redis DB: no stale messages
     db = connection.settings_dict
-    env = {
+    base_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "digitsite.test_settings",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
@@ -82,8 +82,8 @@ def celery_workers(transactional_db, settings, tmp_path):
     }
     workers = []
 
-    def start(name, **kwargs):
-        worker = Worker(name, env, tmp_path, **kwargs)
+    def start(name, env=None, **kwargs):
+        worker = Worker(name, {**base_env, **(env or {})}, tmp_path, **kwargs)
         workers.append(worker)
         return worker
 

@@ -11,12 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html, json_script
 
 from ml.dataset_io import write_npz
 from ml.evaluate import evaluate
-from recognizer.charts import confusion_heatmap, line_chart
+from recognizer.admin.columns import datetime_column
+from recognizer.charts import confusion_heatmap, line_chart, per_digit_cells
+from recognizer.formatting import ms_text, percent_text
 from recognizer.models import Drawing, LabelChange, ModelVersion, Prediction
 from recognizer.selectors import (
     drawing_list_for_review,
@@ -35,9 +37,18 @@ class PredictionInline(admin.TabularInline):
     model = Prediction
     extra = 0
     can_delete = False
-    fields = ("digit", "confidence", "is_final", "stroke_count", "model_version", "latency_ms", "created_at")
+    fields = ("digit", "confidence_display", "is_final", "stroke_count", "model_version", "latency_display",
+              "created_at")
     readonly_fields = fields
     ordering = ("created_at", "id")  # the drawing's history, in the order it was answered
+
+    @admin.display(description="confidence")
+    def confidence_display(self, prediction):
+        return percent_text(prediction.confidence)
+
+    @admin.display(description="latency")
+    def latency_display(self, prediction):
+        return ms_text(prediction.latency_ms)
 
 
 class LabelChangeInline(admin.TabularInline):
@@ -109,7 +120,7 @@ def _label_action(digit):
 @admin.register(Drawing)
 class DrawingAdmin(admin.ModelAdmin):
     list_display = ("thumbnail", "model_input", "predicted", "user_label", "review_status", "label", "owner",
-                    "created_at")
+                    "created")
     list_filter = ("review_status", UserSaidWrongFilter, "predicted_digit", "label", ModelVersionFilter,
                    "created_at", OwnerFilter, "source")
     search_fields = ("owner__username", "=id")
@@ -124,6 +135,7 @@ class DrawingAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["confirm_predictions", "reject_as_junk", *[_label_action(d) for d in range(10)], "download_reviewed"]
     change_list_template = "admin/recognizer/drawing/change_list.html"
+    created = datetime_column()
 
     class Media:
         js = ("js/admin-stroke-replay.js",)
@@ -147,13 +159,13 @@ class DrawingAdmin(admin.ModelAdmin):
 
     @admin.display(description="drawing")
     def thumbnail(self, drawing):
-        return format_html('<img src="{}" alt="drawing" width="56" height="56" loading="lazy" '
-                           'style="background:#fff;border:1px solid #ccc">', drawing.image_url)
+        return format_html('<img src="{}" alt="drawing" width="56" height="56" loading="lazy" class="admin-thumb">',
+                           drawing.image_url)
 
     @admin.display(description="model saw")
     def model_input(self, drawing):
         return format_html('<img src="{}" alt="28x28 input" width="56" height="56" loading="lazy" '
-                           'style="image-rendering:pixelated">', drawing.input_url)
+                           'class="admin-thumb-input">', drawing.input_url)
 
     @admin.display(description="strokes")
     def stroke_replay(self, drawing):
@@ -228,7 +240,8 @@ class DrawingAdmin(admin.ModelAdmin):
 
     def review_view(self, request):
         self._check_review(request)
-        context = {**self.admin_site.each_context(request), "title": "Review drawings", "opts": self.model._meta}
+        context = {**self.admin_site.each_context(request), "title": "Review drawings", "opts": self.model._meta,
+                   "digits": range(10)}
         return TemplateResponse(request, "admin/recognizer/drawing/review.html", context)
 
     def stats_view(self, request):
@@ -249,10 +262,11 @@ class DrawingAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request), "title": "Accuracy on reviewed drawings", "opts": self.model._meta,
             "live": live, "by_version": by_version,
-            "per_digit": list(enumerate(live["per_digit_accuracy"])) if live else [],
+            "per_digit": per_digit_cells(live["per_digit_accuracy"], live["confusion_matrix"]) if live else [],
             "confusion": confusion_heatmap(live["confusion_matrix"]) if live else "",
             "over_time": line_chart({"accuracy at the time": [row["right"] / row["total"] for row in by_day]},
-                                    title="Accuracy by day of drawing", y_range=(0, 1)) if by_day else "",
+                                    title="Accuracy by day of drawing", y_range=(0, 1), percent=True,
+                                    x_labels=[row["day"].isoformat() for row in by_day]) if by_day else "",
             "days": by_day,
         }
         return TemplateResponse(request, "admin/recognizer/drawing/stats.html", context)
@@ -263,9 +277,12 @@ class DrawingAdmin(admin.ModelAdmin):
             skip = [uuid.UUID(value) for value in request.GET.get("skip", "").split(",") if value][:500]
         except ValueError:
             return JsonResponse({"error": "skip must be a comma-separated list of drawing ids"}, status=400)
-        queue = drawing_list_for_review().filter(review_status=Drawing.Review.UNREVIEWED)
+        queue = _review_queue()
         drawing = queue.exclude(pk__in=skip).defer("image_png", "pixels").first()
-        return JsonResponse({"drawing": _review_json(drawing) if drawing else None, "remaining": queue.count()})
+        # remaining counts every unreviewed drawing, skipped ones too; skipped says how many of
+        # those this reviewer set aside, so the page can say "none left but the 2 you skipped".
+        return JsonResponse({"drawing": _review_json(drawing) if drawing else None, "remaining": queue.count(),
+                             "skipped": queue.filter(pk__in=skip).count() if skip else 0})
 
     def review_decide_view(self, request, drawing_id):
         self._check_review(request)
@@ -285,7 +302,16 @@ class DrawingAdmin(admin.ModelAdmin):
             return JsonResponse({"error": str(exc)}, status=409)
         except ValueError as exc:
             return JsonResponse({"error": str(exc)}, status=422)
-        return JsonResponse({"drawing": _review_json(drawing)})
+        return JsonResponse({"drawing": _review_json(drawing), "remaining": _review_remaining()})
+
+
+def _review_queue():
+    return drawing_list_for_review().filter(review_status=Drawing.Review.UNREVIEWED)
+
+
+def _review_remaining() -> int:
+    """Every unreviewed drawing still in the queue (withdrawn ones never are), skipped ones too."""
+    return _review_queue().count()
 
 
 def _review_decision(body: dict) -> dict:
@@ -332,10 +358,18 @@ def _review_json(drawing: Drawing) -> dict:
 
 @admin.register(LabelChange)
 class LabelChangeAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "drawing", "kind", "changed_by", "old_label", "new_label", "old_status", "new_status")
+    list_display = ("created", "drawing_link", "kind", "changed_by", "old_label", "new_label", "old_status",
+                    "new_status")
     list_filter = ("kind", "created_at")
     list_select_related = ("changed_by",)
-    readonly_fields = list_display
+    readonly_fields = ("created_at", "drawing", *list_display[2:])
+    created = datetime_column()
+
+    @admin.display(description="drawing", ordering="drawing")
+    def drawing_link(self, change):
+        # The first 8 hex digits name it well enough in a list; a full UUID took a third of the table.
+        url = reverse("admin:recognizer_drawing_change", args=[change.drawing_id])
+        return format_html('<a href="{}" title="{}">{}…</a>', url, change.drawing_id, str(change.drawing_id)[:8])
 
     def has_add_permission(self, request):
         return False

@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -5,8 +7,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from recognizer.admin.columns import datetime_column
 from recognizer.admin.forms import PromoteForm
-from recognizer.charts import confusion_heatmap
+from recognizer.charts import confusion_difference, confusion_heatmap, per_digit_cells
+from recognizer.formatting import percent_text
 from recognizer.models import ModelVersion, ModelVersionChange
 from recognizer.selectors import model_version_previous_get
 from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_rollback
@@ -16,23 +20,25 @@ EVALUATION_TITLES = {
     "mnist_test": "MNIST test set",
     "canvas_style": "Canvas-style set (MNIST test digits redrawn as canvas drawings)",
     "user_holdout": "Held-out user drawings",
+    "real_writers": "Real writers held out (pendigits)",
 }
 
 
 def percent(value):
-    return f"{value:.2%}" if value is not None else "-"
+    return percent_text(value)
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "user_holdout_accuracy", "job_link", "parent",
-                    "created_at")
+    list_display = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "user_holdout_accuracy", "verdict", "job_link",
+                    "parent", "created")
     list_filter = ("is_active",)
     list_select_related = ("parent", "job")
     change_form_template = "admin/recognizer/modelversion/change_form.html"
+    created = datetime_column()
     readonly_fields = ("name", "is_active", "mnist_accuracy", "canvas_accuracy", "user_holdout_accuracy", "artifact_path", "sha256",
-                       "job_link", "parent", "data_snapshot", "created_at", "activated_at", "metadata")
-    exclude = ("metrics", "job")
+                       "job_link", "parent", "data_snapshot", "created_at", "activated_at", "metadata_display")
+    exclude = ("metrics", "job", "metadata", "gate")
 
     def has_add_permission(self, request):
         return False  # versions come from training jobs
@@ -55,6 +61,18 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def user_holdout_accuracy(self, version):
         holdout = version.metrics.get("user_holdout")
         return f"{percent(holdout['accuracy'])} of {holdout['count']}" if holdout else "-"
+
+    @admin.display(description="metadata")
+    def metadata_display(self, version):
+        # The artifact's own record, as data (the figures above are its numbers for people).
+        return format_html('<details><summary>metadata.json</summary><pre class="json">{}</pre></details>',
+                           json.dumps(version.metadata, indent=2, sort_keys=True))
+
+    @admin.display(description="gate")
+    def verdict(self, version):
+        if version.is_blessed is None:
+            return "-"
+        return f"blessed against {version.gate.get('baseline')}" if version.is_blessed else f"refused against {version.gate.get('baseline')}"
 
     @admin.display(description="training job")
     def job_link(self, version):
@@ -107,21 +125,51 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "previous": model_version_previous_get() if version.is_active else None,
             "evaluations": [
                 (title, percent(version.metrics[key]["accuracy"]), version.metrics[key]["count"],
-                 [percent(a) for a in version.metrics[key]["per_digit_accuracy"]],
+                 per_digit_cells(version.metrics[key]["per_digit_accuracy"],
+                                 version.metrics[key].get("confusion_matrix")),
                  confusion_heatmap(version.metrics[key]["confusion_matrix"]))
                 for key, title in EVALUATION_TITLES.items() if key in version.metrics
             ],
             "changes": ModelVersionChange.objects.filter(to_version=version).select_related("from_version", "changed_by")[:20],
+            "comparison": self._comparison(version),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
 
 
+    @staticmethod
+    def _comparison(version):
+        """The gate's record as the page shows it: candidate vs serving on every metric it
+        checked, per digit, and the confusion-matrix difference."""
+        gate = version.gate
+        if not gate:
+            return None
+        baseline_metrics = gate.get("baseline_metrics", {})
+        rows = []
+        for check in gate.get("checks", []):
+            key = check["metric"]
+            ours = version.metrics.get(key, {}).get("per_digit_accuracy") or []
+            theirs = baseline_metrics.get(key, {}).get("per_digit_accuracy") or []
+            per_digit = [(digit, percent(a), percent(b), f"{(a - b) * 100:+.2f}")
+                         for digit, (a, b) in enumerate(zip(ours, theirs))]
+            rows.append({
+                "title": EVALUATION_TITLES.get(key, key), "key": key, "count": check["count"],
+                "candidate": percent(check["candidate"]), "baseline": percent(check["baseline"]),
+                "delta": f"{check['delta'] * 100:+.2f}",
+                "allowed": "none" if check["allowed_loss"] == 0 else f"-{check['allowed_loss'] * 100:.1f}",
+                "passed": check["passed"], "per_digit": per_digit,
+                "confusion": confusion_difference(check.get("confusion_delta")),
+            })
+        return {"baseline": gate.get("baseline"), "blessed": gate.get("blessed"), "summary": gate.get("summary"),
+                "rows": rows, "unmatched": gate.get("unmatched", [])}
+
+
 @admin.register(ModelVersionChange)
 class ModelVersionChangeAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kind", "from_version", "to_version", "changed_by", "forced", "reason")
-    list_filter = ("kind", "forced")
-    readonly_fields = list_display
+    list_display = ("created", "kind", "from_version", "to_version", "changed_by", "automatic", "forced", "reason")
+    list_filter = ("kind", "automatic", "forced")
+    readonly_fields = ("created_at", *list_display[1:])
+    created = datetime_column()
 
     def has_add_permission(self, request):
         return False

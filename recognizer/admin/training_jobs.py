@@ -7,9 +7,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from recognizer.admin.forms import TrainingJobLaunchForm
+from recognizer.admin.columns import datetime_column
+from recognizer.admin.forms import FineTuneLaunchForm, TrainingJobLaunchForm
 from recognizer.charts import confusion_heatmap, line_chart
+from recognizer.formatting import DASH
 from recognizer.models import TrainingJob
+from recognizer.selectors import retraining_status_get
 from recognizer.services.training import (
     BrokerUnavailable,
     JobStateError,
@@ -20,28 +23,43 @@ from recognizer.services.training import (
 
 
 def progress_bar(job: TrainingJob):
+    # The fill's width is set from data-percent by admin-training.js (no inline style: CSP).
     return format_html(
-        '<div class="job-progress" data-job-id="{}" data-status="{}" role="progressbar" aria-valuemin="0" '
-        'aria-valuemax="100" aria-valuenow="{}" aria-label="Job {} progress">'
-        '<div class="job-progress-fill status-{}" style="width:{}%"></div>'
+        '<div class="job-progress" data-job-id="{}" data-status="{}" data-percent="{}" role="progressbar" '
+        'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{}" aria-label="Job {} progress">'
+        '<div class="job-progress-fill status-{}"></div>'
         '<span class="job-progress-text">{}</span></div>',
-        job.pk, job.status, job.percent, job.pk, job.status, job.percent, job.progress_text,
-    )
+        job.pk, job.status, f"{job.percent:g}", f"{job.percent:g}", job.pk, job.status, job.progress_text,
+    )  # :g writes 75.0 as "75", as the page's JavaScript does, so a refresh changes no attribute for nothing
+
+
+def live_field(job: TrainingJob, field: str):
+    """One value of job.progress_json() in an element admin-training.js refreshes with the bar."""
+    live = job.progress_json()
+    css = f"job-{field}" + (f" status-{job.status}" if field == "status" else "")
+    key = "status_display" if field == "status" else field
+    return format_html('<span class="{}" data-job-id="{}" data-job-field="{}">{}</span>', css, job.pk, field, live[key])
 
 
 @admin.register(TrainingJob)
 class TrainingJobAdmin(admin.ModelAdmin):
-    list_display = ("id", "status", "progress_display", "data_summary", "requested_by", "created_at", "duration", "version")
-    list_filter = ("status",)
+    # Who started a job (staff or the review trigger) is a filter and on the job page, not a column:
+    # the list fits 1,400 px next to its filters.
+    list_display = ("id", "status_display", "progress_display", "data_summary", "requested_by", "created", "duration",
+                    "version")
+    list_filter = ("status", "trigger")
     list_select_related = ("requested_by",)
     ordering = ("-created_at",)
     actions = ("cancel_selected", "retry_selected")
     change_list_template = "admin/recognizer/trainingjob/change_list.html"
+    created = datetime_column()
     change_form_template = "admin/recognizer/trainingjob/change_form.html"
-    readonly_fields = ("status", "config", "include_user_drawings", "user_drawings_cutoff", "requested_by",
-                       "created_at", "started_at", "finished_at", "heartbeat_at", "worker", "celery_task_id", "attempts",
-                       "error", "retry_of", "version")
-    exclude = ("progress", "history", "log_tail", "cancel_requested")
+    # Status, duration and heartbeat are shown live above the form (change_form.html), not here,
+    # where they would go stale while the job runs.
+    readonly_fields = ("config", "include_user_drawings", "user_drawings_cutoff", "requested_by",
+                       "created_at", "started_at", "finished_at", "worker", "celery_task_id", "attempts",
+                       "error", "retry_of", "trigger", "version")
+    exclude = ("status", "progress", "history", "log_tail", "cancel_requested", "heartbeat_at")
 
     class Media:
         css = {"all": ("css/admin-training.css",)}
@@ -53,6 +71,10 @@ class TrainingJobAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the job list is the history of every model version
 
+    @admin.display(description="status", ordering="status")
+    def status_display(self, job):
+        return live_field(job, "status")
+
     @admin.display(description="progress")
     def progress_display(self, job):
         return progress_bar(job)
@@ -63,14 +85,13 @@ class TrainingJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="duration")
     def duration(self, job):
-        seconds = job.duration_seconds
-        return f"{seconds // 60:.0f} min {seconds % 60:.0f} s" if seconds is not None else "-"
+        return live_field(job, "duration")
 
     @admin.display(description="model version")
     def version(self, job):
         version = getattr(job, "model_version", None)
         if version is None:
-            return "-"
+            return DASH
         return format_html('<a href="{}">{}</a>', reverse("admin:recognizer_modelversion_change", args=[version.pk]), version.name)
 
     def get_urls(self):
@@ -85,26 +106,37 @@ class TrainingJobAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:recognizer_trainingjob_launch")
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"retraining": retraining_status_get(), **(extra_context or {})})
+
     def launch_view(self, request):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = TrainingJobLaunchForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        fine_tuning = request.method == "POST" and "fine_tune" in request.POST
+        form = TrainingJobLaunchForm(request.POST if request.method == "POST" and not fine_tuning else None)
+        fine_tune_form = FineTuneLaunchForm(request.POST if fine_tuning else None, prefix="fine_tune")
+        submitted = fine_tune_form if fine_tuning else form
+        if request.method == "POST" and submitted.is_valid():
             try:
-                job = training_job_create(
-                    requested_by=request.user,
-                    config=form.config(),
-                    include_user_drawings=form.cleaned_data["include_user_drawings"],
-                    user_drawings_cutoff=form.cleaned_data["user_drawings_cutoff"],
-                )
+                if fine_tuning:
+                    job = training_job_create(requested_by=request.user, config=fine_tune_form.config(),
+                                              include_user_drawings=True)
+                else:
+                    job = training_job_create(
+                        requested_by=request.user,
+                        config=form.config(),
+                        include_user_drawings=form.cleaned_data["include_user_drawings"],
+                        user_drawings_cutoff=form.cleaned_data["user_drawings_cutoff"],
+                    )
             except BrokerUnavailable as exc:
-                form.add_error(None, f"Training needs Redis: {exc}")
+                submitted.add_error(None, f"Training needs Redis: {exc}")
             except ValueError as exc:
-                form.add_error(None, str(exc))
+                submitted.add_error(None, str(exc))
             else:
                 self.message_user(request, f"Training job {job.pk} queued.", messages.SUCCESS)
                 return redirect("admin:recognizer_trainingjob_change", job.pk)
         context = {**self.admin_site.each_context(request), "title": "Launch training", "form": form,
+                   "fine_tune_form": fine_tune_form, "retraining": retraining_status_get(),
                    "opts": self.model._meta, "media": self.media + form.media}
         return TemplateResponse(request, "admin/recognizer/trainingjob/launch.html", context)
 
@@ -157,11 +189,15 @@ class TrainingJobAdmin(admin.ModelAdmin):
             "loss_chart": line_chart({"loss": series("loss"), "val_loss": series("val_loss")}, title="Loss per epoch")
             if history else "",
             "accuracy_chart": line_chart(
-                {"accuracy": series("accuracy"), "val_accuracy": series("val_accuracy")}, title="Accuracy per epoch"
+                {"accuracy": series("accuracy"), "val_accuracy": series("val_accuracy")}, title="Accuracy per epoch",
+                percent=True,
             ) if history else "",
             "confusion": confusion_heatmap(version.metrics.get("mnist_test", {}).get("confusion_matrix")) if version else "",
             "version": version,
             "progress_bar": progress_bar(job),
+            "live_status": live_field(job, "status"),
+            "live_duration": live_field(job, "duration"),
+            "live_heartbeat": live_field(job, "heartbeat"),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)

@@ -22,7 +22,8 @@ class PromotionRefused(Exception):
 
 @transaction.atomic
 def model_version_register(
-    *, artifact_dir: Path, activate: bool = False, job=None, parent=None, data_snapshot: dict | None = None
+    *, artifact_dir: Path, activate: bool = False, job=None, parent=None, data_snapshot: dict | None = None,
+    gate: dict | None = None,
 ) -> ModelVersion:
     """Store a verified local artifact in the models storage and record it as a model version
     (optionally serving it). The row is written only once every file is stored and checked, so
@@ -40,6 +41,7 @@ def model_version_register(
         job=job,
         parent=parent,
         data_snapshot=data_snapshot or {},
+        gate=gate or {},
     )
     if activate:
         _activate(version, by=None, kind=ModelVersionChange.Kind.PROMOTE, reason="registered as active", forced=False)
@@ -47,9 +49,15 @@ def model_version_register(
 
 
 @transaction.atomic
-def model_version_promote(*, version: ModelVersion, by, reason: str = "", force: bool = False) -> ModelVersion:
+def model_version_promote(
+    *, version: ModelVersion, by, reason: str = "", force: bool = False, automatic: bool = False
+) -> ModelVersion:
     """Make `version` serve. Refused if its artifact fails verification, or if its MNIST test
-    accuracy is more than 0.2 points below the serving version's, unless forced with a reason."""
+    accuracy is more than 0.2 points below the serving version's, unless forced with a reason.
+    `automatic`: the learning loop promotes a blessed candidate (by nobody, the gate's figures as
+    the reason); it is never forced."""
+    if automatic and (force or version.is_blessed is not True):
+        raise PromotionRefused(f"{version.name} was not blessed by the gate: only a person may promote it")
     active = model_version_get_active()
     if active is not None and active.pk == version.pk:
         raise PromotionRefused(f"{version.name} is already serving")
@@ -66,7 +74,8 @@ def model_version_promote(*, version: ModelVersion, by, reason: str = "", force:
             f"MNIST test accuracy {version.mnist_test_accuracy or 0:.2%} is more than 0.2 points below "
             f"{active.name}'s {active.mnist_test_accuracy:.2%}; force it with a written reason"
         )
-    return _activate(version, by=by, kind=ModelVersionChange.Kind.PROMOTE, reason=reason, forced=below_gate)
+    return _activate(version, by=by, kind=ModelVersionChange.Kind.PROMOTE, reason=reason, forced=below_gate,
+                     automatic=automatic)
 
 
 @transaction.atomic
@@ -86,7 +95,7 @@ def _verify_or_refuse(version: ModelVersion) -> None:
         raise PromotionRefused(f"{version.name}'s artifact is unusable: {exc}") from exc
 
 
-def _activate(version: ModelVersion, *, by, kind: str, reason: str, forced: bool) -> ModelVersion:
+def _activate(version: ModelVersion, *, by, kind: str, reason: str, forced: bool, automatic: bool = False) -> ModelVersion:
     # Lock the serving row so two concurrent promotions serialise instead of both "winning".
     current = ModelVersion.objects.select_for_update().filter(is_active=True).first()
     if current is not None:
@@ -96,7 +105,7 @@ def _activate(version: ModelVersion, *, by, kind: str, reason: str, forced: bool
     version.save(update_fields=["is_active", "activated_at"])
     ModelVersionChange.objects.create(
         kind=kind, from_version=current, to_version=version, changed_by=by if by is not None and by.is_authenticated else None,
-        reason=reason.strip(), forced=forced,
+        reason=reason.strip(), forced=forced, automatic=automatic,
     )
     # This process serves the new version from its next request (now, and again once committed,
     # in case another thread looked the old one up meanwhile); other processes within

@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Callable
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ml.train import ExtraData, Progress, TrainConfig, TrainingCancelled
+from ml.data import DatasetError
+from ml.train import FINE_TUNE, ExtraData, Progress, TrainConfig, TrainingCancelled
 from recognizer.models import ModelVersion, TrainingJob
-from recognizer.selectors import model_version_get_active, training_set_get
+from recognizer.selectors import model_version_get_active, retraining_status_get, training_data_count, training_set_get
 from recognizer.services.artifacts import artifact_discard
-from recognizer.services.model_versions import model_version_register
+from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_register
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,25 @@ def broker_check() -> None:
         raise BrokerUnavailable(f"Redis at {settings.REDIS_URL} is not reachable ({exc}); start Redis and try again") from exc
 
 
+def training_config_validate(*, config: TrainConfig, include_user_drawings: bool, user_drawings_cutoff=None) -> None:
+    """Raise ValueError for a configuration the worker would refuse once it has loaded the data,
+    so a job that is queued can run: the same rules as ml.train's, on the data's real size."""
+    if not config.use_mnist and not include_user_drawings:
+        raise ValueError("choose at least one source of training data")
+    try:
+        count = training_data_count(use_mnist=config.use_mnist, train_limit=config.train_limit,
+                                    include_user_drawings=include_user_drawings,
+                                    cutoff=user_drawings_cutoff or (timezone.now() if include_user_drawings else None))
+    except (DatasetError, OSError) as exc:  # a missing, unreadable or corrupt MNIST copy
+        raise ValueError(f"the training data cannot be read: {exc}") from exc
+    if count == 0:
+        raise ValueError("no training data: there are no reviewed user drawings to train on yet (add MNIST)")
+    # ml.train holds out validation_size examples and refuses half the data or more.
+    if config.validation_size and config.validation_size >= count // 2:
+        raise ValueError(f"validation_size must be less than half the training data: {count} examples here, "
+                         f"so at most {max(0, count // 2 - 1)}")
+
+
 def training_job_create(
     *,
     requested_by,
@@ -57,16 +77,22 @@ def training_job_create(
     user_drawings_cutoff=None,
     retry_of: TrainingJob | None = None,
     enqueue: bool = True,
+    trigger: str = TrainingJob.Trigger.STAFF,
 ) -> TrainingJob:
     """Validate, record and queue a training job. Raises ValueError, BrokerUnavailable.
 
     The task is sent only after the row is committed, so a worker always finds its job. If Redis
     fails at that moment, the job is marked failed with the reason: never left queued for nothing.
     With enqueue=False the job is only recorded, for the caller to run in-process.
+    A warm-start (fine-tune) job starts from the serving version's weights, so it trains that
+    version's architecture, on the reviewed user drawings.
     """
     train_config = TrainConfig.from_dict(config)
-    if not train_config.use_mnist and not include_user_drawings:
-        raise ValueError("choose at least one source of training data")
+    if train_config.warm_start:
+        train_config = _fine_tune_config(train_config)
+        include_user_drawings = True
+    training_config_validate(config=train_config, include_user_drawings=include_user_drawings,
+                             user_drawings_cutoff=user_drawings_cutoff)
     if enqueue:
         broker_check()
     with transaction.atomic():
@@ -76,10 +102,55 @@ def training_job_create(
             user_drawings_cutoff=user_drawings_cutoff or (timezone.now() if include_user_drawings else None),
             requested_by=requested_by,
             retry_of=retry_of,
+            trigger=trigger,
         )
         if enqueue:
             transaction.on_commit(lambda: _enqueue(job))
     job.refresh_from_db()
+    return job
+
+
+def _fine_tune_config(config: TrainConfig) -> TrainConfig:
+    active = model_version_get_active()
+    if active is None:
+        raise ValueError("no model version is serving: there is nothing to fine-tune")
+    if not (active.artifact_dir / "model.keras").is_file():
+        raise ValueError(f"{active.name} has no model.keras to fine-tune from")
+    architecture = active.metadata.get("architecture") or config.architecture
+    return TrainConfig.from_dict({**config.to_dict(), "architecture": architecture})
+
+
+def training_job_trigger() -> TrainingJob | None:
+    """The learning loop's periodic check (beat): queue one fine-tune job of the serving version
+    when RETRAIN_AFTER_REVIEWS reviewed drawings are newer than its training data and no job is
+    queued or running. None when it is not due (or off, or another call queued it).
+
+    Exactly one job per trigger, however many beat processes or redelivered messages call this:
+    the check and the insert run under a lock on the serving version's row, so concurrent calls
+    take turns and the later one sees the first one's job; and the database refuses a second
+    pending automatic job (the one_pending_triggered_job constraint) whatever the caller did.
+    """
+    if settings.RETRAIN_AFTER_REVIEWS <= 0:
+        return None
+    broker_check()
+    with transaction.atomic():
+        active = ModelVersion.objects.select_for_update().filter(is_active=True).first()
+        if active is None:
+            return None
+        status = retraining_status_get()
+        if status.pending_job is not None or status.remaining > 0:
+            return None
+        try:
+            with transaction.atomic():
+                config = {**FINE_TUNE, "replay_size": settings.RETRAIN_REPLAY_SIZE, "epochs": settings.RETRAIN_EPOCHS}
+                job = training_job_create(requested_by=None, config=config, include_user_drawings=True,
+                                          trigger=TrainingJob.Trigger.REVIEWS, enqueue=False)
+        except IntegrityError:  # another trigger's job got there first
+            logger.info("retraining trigger: a triggered job is already pending")
+            return None
+        logger.info("retraining trigger: %s new reviews since %s, queued fine-tune job %s",
+                    status.new_reviews, status.since, job.pk)
+        transaction.on_commit(lambda: _enqueue(job))
     return job
 
 
@@ -158,23 +229,41 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
         canvas_style = canvas_style_test_set(
             settings.MNIST_DIR, cache_dir=settings.DATASET_CACHE_DIR, limit=settings.CANVAS_STYLE_EVAL_SIZE
         )
+        evaluation_sets = {"canvas_style": canvas_style, **evaluation_sets}
+        initial_model, replay = None, {}
+        if config.warm_start:
+            if parent is None or parent.metadata.get("architecture", config.architecture) != config.architecture:
+                raise ValueError("the serving version changed since the job was queued: it fine-tunes "
+                                 f"{config.architecture}, {parent.name if parent else 'nothing'} serves")
+            initial_model = parent.artifact_dir / "model.keras"
+            replay = _replay_sets(parent, config)
+            snapshot = {**snapshot, "fine_tuned_from": parent.name,
+                        "replay": {"mnist": config.replay_size or "all", **{k: len(v.labels) for k, v in replay.items()}}}
+            log.write(f"fine-tuning {parent.name}, replaying {snapshot['replay']}")
 
-        train(
+        metadata = train(
             config,
             mnist_dir=settings.MNIST_DIR,
             output_dir=settings.MODEL_DIR,
             name=name,
             extra=extra,
-            evaluation_sets={"canvas_style": canvas_style, **evaluation_sets},
+            evaluation_sets=evaluation_sets,
             progress=_ProgressReporter(job, log, on_progress),
+            initial_model=initial_model,
+            replay=replay,
         )
+        gate = _gate(parent, metadata["metrics"], evaluation_sets) if parent is not None else {}
+        if gate:
+            log.write(f"gate against {parent.name}: {gate['summary']}")
         with transaction.atomic():
             still_running = TrainingJob.objects.select_for_update().filter(pk=job.pk, status=TrainingJob.Status.RUNNING)
             if not still_running.exists():
                 raise JobStateError("the job was ended while it ran (reaped or cancelled)")
-            version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot)
+            version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot,
+                                             gate=gate)
             log.write(f"registered model version {version.name}: MNIST test {version.mnist_test_accuracy:.2%}, "
                       f"canvas-style {version.canvas_style_accuracy:.2%}")
+            _promote_if_blessed(job, version, parent, log)
             still_running.update(
                 status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),
                 progress={**job.progress, "stage": "done", "percent": 100.0, "eta": 0},
@@ -190,6 +279,60 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             raise
     finally:
         heartbeat.stop()
+
+
+# Earlier training data beyond MNIST that a fine-tune replays a sample of, keyed by the name the
+# parent's metadata["data"] (or its "replay") records it under: name -> loader(size=, seed=) ->
+# ml.train.ExtraData. The real-writer set (issue 16's ml/pendigits.py) registers its loader here,
+# e.g. REPLAY_SETS["real_writers"], so a fine-tune of a model trained on it keeps practising it.
+REPLAY_SETS: dict[str, Callable[..., ExtraData]] = {}
+
+
+def _replay_sets(parent: ModelVersion, config: TrainConfig) -> dict[str, ExtraData]:
+    trained_on = parent.metadata.get("data") or {}
+    used = set(trained_on) | set(trained_on.get("replay") or {})
+    return {name: load(size=config.replay_size, seed=config.seed) for name, load in REPLAY_SETS.items() if name in used}
+
+
+def _gate(parent: ModelVersion, candidate_metrics: dict, evaluation_sets: dict) -> dict:
+    """Score the parent (the version serving when the job started) on exactly the sets the
+    candidate was scored on (MNIST test and every evaluation set), and compare (ml.gate)."""
+    from ml.data import load_mnist
+    from ml.evaluate import evaluate_sets
+    from ml.gate import gate_compare
+    from ml.predict import Predictor
+
+    test = load_mnist(settings.MNIST_DIR, "test")
+    served = Predictor.load(parent.artifact_dir, expected_sha256=parent.sha256)
+    sets = {"mnist_test": (test.images, test.labels), **evaluation_sets}
+    reused = {}
+    if (parent.metadata.get("data") or {}).get("mnist_test_checksums") == test.checksums and "mnist_test" in parent.metrics:
+        # The same model bytes (sha256 checked above) on the same files (md5 sums) score the same:
+        # its recorded MNIST figures are what scoring again would give, half a minute sooner.
+        reused["mnist_test"] = parent.metrics["mnist_test"]
+        del sets["mnist_test"]
+    baseline = {**reused, **evaluate_sets(served.probabilities, sets)}
+    return {"baseline": parent.name, "baseline_metrics": baseline, **gate_compare(candidate_metrics, baseline)}
+
+
+def _promote_if_blessed(job: TrainingJob, version: ModelVersion, parent, log: "_JobLog") -> None:
+    """With RETRAIN_AUTO_PROMOTE, the loop's own candidate serves if the gate blessed it and the
+    version it was compared with still serves; anything else waits for a person in the admin."""
+    if job.trigger != TrainingJob.Trigger.REVIEWS or not settings.RETRAIN_AUTO_PROMOTE:
+        return
+    if version.is_blessed is not True:
+        log.write("not promoted: the gate refused it")
+        return
+    if parent is None or model_version_get_active() != parent:
+        log.write("not promoted: the serving version changed while it trained")
+        return
+    try:
+        model_version_promote(version=version, by=None, automatic=True,
+                              reason=f"automatic, gate against {parent.name}: {version.gate['summary']}")
+    except PromotionRefused as exc:
+        log.write(f"not promoted: {exc}")
+        return
+    log.write(f"promoted automatically: {version.name} serves")
 
 
 def _finish(job: TrainingJob, status: str, log: "_JobLog", error: str = "") -> None:

@@ -33,7 +33,7 @@ def test_staff_launch_watch_promote_and_serve(celery_workers, desktop_page, djan
     screenshot(page, "admin-training-job-running")
     # The page polls and reloads itself when the job finishes: no manual reload here.
     expect(page.locator(".job-status")).to_have_text("Succeeded", timeout=180_000)
-    expect(page.locator(".job-progress")).to_have_attribute("aria-valuenow", "100.0")
+    expect(page.locator(".job-progress")).to_have_attribute("aria-valuenow", "100")
     expect(page.locator("svg.chart").first).to_be_visible()
     expect(page.locator("table.confusion")).to_be_visible()
     screenshot(page, "admin-training-job-succeeded")

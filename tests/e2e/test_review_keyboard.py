@@ -38,6 +38,16 @@ def test_keyboard_review_with_undo(desktop_page, django_user_model, screenshot):
     expect(remaining).to_have_text("1 left to review")
     page.keyboard.press("Enter")
     expect(page.locator("#review-done")).to_be_visible()
+    # The end state says one thing: no count left over, no decided card still on screen.
+    expect(page.locator("#review-done-text")).to_have_text("Nothing left to review. Well done.")
+    expect(page.locator("#review-card")).to_be_hidden()
+    expect(remaining).to_have_text("")
+    # Screen readers hear the end state once, from the same text (a polite live region).
+    expect(page.locator("#review-announce")).to_have_text("Nothing left to review. Well done.")
+    assert page.locator("#review-announce").get_attribute("aria-live") == "polite"
+    expect(page.locator("#review-undo")).to_be_enabled()
+    assert page.locator(".review-digit:enabled").count() == 0
+    screenshot(page, "admin-review-done")
 
     statuses = sorted(Drawing.objects.values_list("review_status", "label"), key=str)
     assert statuses == sorted([("relabeled", 1), ("rejected", None), ("confirmed", 7)], key=str)

@@ -68,10 +68,11 @@ def test_job_list_and_progress_endpoint(admin_client):
     job = TrainingJob.objects.create(config={"epochs": 2}, status="running",
                                      progress={"stage": "training", "epoch": 1, "epochs": 2, "percent": 42.0, "eta": 30})
     page = admin_client.get(reverse("admin:recognizer_trainingjob_changelist")).content.decode()
-    assert f'data-job-id="{job.pk}"' in page and "width:42.0%" in page and "admin-training.js" in page
+    assert f'data-job-id="{job.pk}"' in page and 'data-percent="42"' in page and "admin-training.js" in page
     data = admin_client.get(reverse("admin:recognizer_trainingjob_progress") + f"?ids={job.pk},x").json()
-    assert data["jobs"] == [{"id": job.pk, "status": "running", "percent": 42.0, "text": "epoch 1/2 · 42%, 30 s left",
-                             "epoch": 1, "epochs": 2, "eta": 30, "error": ""}]
+    assert data["jobs"] == [{"id": job.pk, "status": "running", "status_display": "Running", "percent": 42.0,
+                             "text": "epoch 1/2 · 42%, 30 s left", "epoch": 1, "epochs": 2, "eta": 30, "error": "",
+                             "duration": "—", "heartbeat": "—"}]
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from django.conf import settings
 
 from ml.artifact import ArtifactError
 from recognizer.models import ModelVersion
+from recognizer.services.artifacts import artifact_discard, artifact_store
 from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_register
 from recognizer.services.predictors import predictor_forget, predictor_get_serving, predictor_recheck_active
 from tests.conftest import ModelDir
@@ -69,6 +70,15 @@ def test_other_bytes_already_stored_under_the_name_are_never_overwritten(seaweed
         model_version_register(artifact_dir=worker_artifact)
     assert not ModelVersion.objects.filter(name="second").exists()
     assert stored(seaweedfs, s3_models, "second/model.keras") == b"someone else's model"
+
+
+def test_a_failed_jobs_upload_is_removed_from_the_bucket(seaweedfs, s3_models, worker_artifact):
+    """What training_job_run's failure path calls for an artifact it did not register."""
+    artifact_store(artifact_dir=worker_artifact, artifact_path="job-9-cut-short")
+    listed = seaweedfs.client().list_objects_v2(Bucket=s3_models, Prefix="job-9-cut-short/")
+    assert listed["KeyCount"] == 3
+    artifact_discard(artifact_path="job-9-cut-short")
+    assert seaweedfs.client().list_objects_v2(Bucket=s3_models, Prefix="job-9-cut-short/")["KeyCount"] == 0
 
 
 @pytest.mark.django_db

@@ -23,7 +23,7 @@ import pytest
 from django.db import connection
 
 from tests.canvases import data_url, seven_png
-from tests.topology.hosts import ROOT, VENV_BIN, Topology, netns_unavailable, wait_until
+from tests.topology.hosts import ROOT, Topology, netns_unavailable, wait_until
 
 pytestmark = [pytest.mark.slow]
 
@@ -105,7 +105,7 @@ def test_a_version_trained_on_the_worker_host_is_served_by_the_web_host(topology
 
     # A real job trains on the worker host, and is stored in the bucket.
     job_id = launch(hosts, TINY_JOB)
-    wait_until(lambda: job_row(hosts, job_id)["status"] in ("succeeded", "failed"), timeout=300,
+    wait_until(lambda: job_row(hosts, job_id)["status"] in ("succeeded", "failed"), timeout=600,
                what=f"job {job_id} finishing", every=2, detail=worker.tail)
     assert job_row(hosts, job_id)["status"] == "succeeded", (job_row(hosts, job_id), worker.tail())
     name, artifact_path, sha256 = sql(
@@ -121,7 +121,7 @@ def test_a_version_trained_on_the_worker_host_is_served_by_the_web_host(topology
                  "from recognizer.services.model_versions import model_version_promote\n"
                  f"model_version_promote(version=ModelVersion.objects.get(name={name!r}), by=None, force=True,"
                  " reason='topology test: a tiny model')")
-    wait_until(lambda: predict(hosts)["model_version"] == name, timeout=15, what=f"the web host serving {name}")
+    wait_until(lambda: predict(hosts)["model_version"] == name, timeout=60, what=f"the web host serving {name}")
     assert (hosts.root / "web" / "model-cache" / sha256 / "model.tflite").exists()  # fetched from the bucket
     assert not (hosts.root / "web" / "models" / artifact_path).exists()
 

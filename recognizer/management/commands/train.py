@@ -5,6 +5,7 @@ yields a model version (not promoted)."""
 from django.core.management.base import BaseCommand, CommandError
 
 from ml.__main__ import add_config_arguments, config_from_arguments, print_progress
+from ml.train import FINE_TUNE
 from recognizer.services.training import BrokerUnavailable, training_job_create, training_job_run
 
 
@@ -15,9 +16,16 @@ class Command(BaseCommand):
         parser.add_argument("--enqueue", action="store_true", help="queue for the Celery training workers instead")
         add_config_arguments(parser)
         parser.add_argument("--include-user-drawings", action="store_true")
+        parser.add_argument("--warm-start", choices=["active"],
+                            help="fine-tune the serving version on the reviewed user drawings plus a replay sample "
+                                 f"of MNIST (defaults {FINE_TUNE}; the options above override them)")
+        parser.add_argument("--replay-size", type=int, help="MNIST training images replayed when fine-tuning")
 
     def handle(self, *args, **options):
-        config = config_from_arguments(options)
+        config = config_from_arguments({**options, "warm_start": None})  # "active" names the start, not a flag
+        if options["warm_start"]:
+            config = {**FINE_TUNE, **config}
+            options["include_user_drawings"] = True
         try:
             job = training_job_create(requested_by=None, config=config, enqueue=options["enqueue"],
                                       include_user_drawings=options["include_user_drawings"])

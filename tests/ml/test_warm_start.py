@@ -1,0 +1,44 @@
+"""ml.train's warm start (fine-tuning) and replay sample. Slow: trains for real."""
+
+import numpy as np
+import pytest
+
+from ml.train import TrainConfig, _training_data, train
+from tests.canvases import MNIST_DIR
+
+SHIPPED = __import__("pathlib").Path(__file__).resolve().parents[2] / "models" / "digitsite-v3"
+
+
+def test_replay_is_a_seeded_sample_of_the_whole_training_split():
+    config = TrainConfig(warm_start=True, replay_size=500, seed=3)
+    images, labels, info = _training_data(config, MNIST_DIR, None)
+    again, _, _ = _training_data(config, MNIST_DIR, None)
+    assert len(labels) == 500 and info["mnist_replay_count"] == 500 and info["mnist_train_count"] == 500
+    assert np.array_equal(images, again)  # same seed, same sample
+    assert np.bincount(labels, minlength=10).min() > 25  # every digit, not the first 500 images' mix only
+    other, _, _ = _training_data(TrainConfig(warm_start=True, replay_size=500, seed=4), MNIST_DIR, None)
+    assert not np.array_equal(images, other)
+
+
+def test_replay_size_is_only_for_fine_tuning_and_warm_start_needs_a_model(tmp_path):
+    with pytest.raises(ValueError, match="replay_size is for fine-tuning"):
+        TrainConfig(replay_size=100)
+    with pytest.raises(ValueError, match="needs the initial model"):
+        train(TrainConfig(warm_start=True), mnist_dir=MNIST_DIR, output_dir=tmp_path, name="x")
+
+
+@pytest.mark.slow
+def test_warm_start_begins_from_the_given_weights(tmp_path):
+    # 300 images for one epoch: from random weights that is far below 90 % on MNIST test
+    # (2,000 give about 93 %, tests/ml/test_train.py); from the shipped model's it stays above 99 %.
+    config = TrainConfig(warm_start=True, replay_size=300, epochs=1, learning_rate=3e-4, batch_size=32)
+    metadata = train(config, mnist_dir=MNIST_DIR, output_dir=tmp_path, name="tuned", initial_model=SHIPPED / "model.keras")
+    assert metadata["metrics"]["mnist_test"]["accuracy"] > 0.99
+    assert metadata["initial_model"]["artifact"] == "digitsite-v3" and len(metadata["initial_model"]["keras_sha256"]) == 64
+    assert metadata["config"]["warm_start"] and metadata["data"]["mnist_replay_count"] == 300
+
+
+def test_an_initial_model_of_another_network_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="does not fit"):
+        train(TrainConfig(architecture="cnn-bn", warm_start=True, replay_size=300, epochs=1), mnist_dir=MNIST_DIR,
+              output_dir=tmp_path, name="x", initial_model=SHIPPED / "model.keras")
