@@ -5,7 +5,9 @@
 // pen-up and Undo stores the drawing as it is now under that id (PUT /api/drawings/{id}, numbered,
 // so the server ignores an update overtaken by a later one); Undo back to an empty canvas
 // withdraws it (DELETE). An answer older than the newest request is dropped, so a slow answer
-// never overwrites a newer one.
+// never overwrites a newer one. A pen-up answer slower than THINKING_AFTER_MS shows that it is
+// thinking; a failed one says so in words, keeps the drawing and offers to send the same update
+// again (same id and sequence number, so the server applies it at most once).
 (function () {
   "use strict";
   const config = window.DIGITSITE;
@@ -14,6 +16,9 @@
   const digitOut = document.getElementById("digit");
   const confidenceOut = document.getElementById("confidence");
   const statusOut = document.getElementById("status");
+  const resultRegion = document.getElementById("result");
+  const announcement = document.getElementById("announcement");
+  const retryButton = document.getElementById("retry");
   const preview = document.getElementById("preview");
   const correction = document.getElementById("correction");
   const bars = Array.from(document.querySelectorAll("#bars li"));
@@ -25,6 +30,10 @@
   let drawing = null;   // the drawing being drawn: {id, sequence, startedAt, writes}
   let liveTimer = null;
   const LIVE_DEBOUNCE_MS = 150;
+  const THINKING_AFTER_MS = 150;
+  let pendingSeq = null;    // the pen-up update the answer region waits for (aria-busy)
+  let thinkingTimer = null;
+  let failedUpdate = null;  // {target, body, penUpAt}: the update Try again sends once more
 
   function drawingStart(startedAt) {
     drawing = { id: newKey(), sequence: 0, startedAt: startedAt, writes: [] };
@@ -45,7 +54,16 @@
     pad.width = Math.round(size.w * ratio);
     pad.height = Math.round(size.h * ratio);
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    redraw(ctx, size);
+    redraw(ctx, size, screenColours());
+  }
+
+  // On screen the pad follows the colour scheme; the PNG sent is always dark ink on white paper,
+  // the scheme the model was trained and tested on, whatever the page looks like.
+  const PAPER_COLOURS = { paper: "#ffffff", ink: "#111111" };
+  function screenColours() {
+    if (document.documentElement.dataset.theme !== "dark") return PAPER_COLOURS;
+    const style = getComputedStyle(document.documentElement);
+    return { paper: style.getPropertyValue("--pad-paper").trim() || "#16181c", ink: "#f2f3f5" };
   }
 
   function paintStroke(context, stroke) {
@@ -67,10 +85,10 @@
     context.stroke();
   }
 
-  function redraw(context, size) {
-    context.fillStyle = "#ffffff";
+  function redraw(context, size, colours) {
+    context.fillStyle = colours.paper;
     context.fillRect(0, 0, size.w, size.h);
-    context.strokeStyle = context.fillStyle = "#111111";
+    context.strokeStyle = context.fillStyle = colours.ink;
     context.lineWidth = lineWidth(size);
     context.lineCap = "round";
     context.lineJoin = "round";
@@ -83,7 +101,7 @@
     const off = document.createElement("canvas");
     off.width = size.w;
     off.height = size.h;
-    redraw(off.getContext("2d"), size);
+    redraw(off.getContext("2d"), size, PAPER_COLOURS);
     return off.toDataURL("image/png");
   }
 
@@ -115,14 +133,14 @@
     if (!drawing) drawingStart(event.timeStamp);
     current = { pointerType: event.pointerType || "mouse", points: [] };
     current.points.push(point(event, lastPoint()));
-    redraw(ctx, cssSize());
+    redraw(ctx, cssSize(), screenColours());
   });
   pad.addEventListener("pointermove", (event) => {
     if (!current) return;
     event.preventDefault();
     const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
     (events.length ? events : [event]).forEach((e) => current.points.push(point(e, lastPoint())));
-    redraw(ctx, cssSize());
+    redraw(ctx, cssSize(), screenColours());
     clearTimeout(liveTimer);
     liveTimer = setTimeout(predictLive, LIVE_DEBOUNCE_MS);
   });
@@ -132,7 +150,7 @@
     clearTimeout(liveTimer);
     strokes.push(current);
     current = null;
-    redraw(ctx, cssSize());
+    redraw(ctx, cssSize(), screenColours());
     drawingUpdate(performance.now());
   }
   pad.addEventListener("pointerup", endStroke);
@@ -141,7 +159,7 @@
   document.getElementById("undo").addEventListener("click", () => {
     if (current) return;
     strokes.pop();
-    redraw(ctx, cssSize());
+    redraw(ctx, cssSize(), screenColours());
     if (strokes.length) {
       drawingUpdate();
     } else {
@@ -155,7 +173,7 @@
     strokes.length = 0;
     drawing = null;
     delete pad.dataset.drawingId;
-    redraw(ctx, cssSize());
+    redraw(ctx, cssSize(), screenColours());
     showEmpty();
   });
 
@@ -170,8 +188,9 @@
       (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
   }
 
+  // status 0: the request never got an answer (network down, connection dropped).
   class RequestError extends Error {
-    constructor(message, status) { super(message); this.status = status; }
+    constructor(message, status, retryAfter) { super(message); this.status = status; this.retryAfter = retryAfter; }
   }
 
   // PUT and DELETE are safe to repeat (a drawing update is numbered), so a request the network
@@ -188,14 +207,56 @@
         });
         break;
       } catch (error) {
-        if (method === "POST" || attempt >= 1) throw error;
+        if (method === "POST" || attempt >= 1) throw new RequestError(error.message, 0);
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
     }
     if (response.status === 204) return null;
     const data = await response.json().catch(() => ({ error: "unexpected response from the server" }));
-    if (!response.ok) throw new RequestError(data.error || ("request failed: " + response.status), response.status);
+    if (!response.ok) {
+      throw new RequestError(data.error || ("request failed: " + response.status), response.status,
+        Number(response.headers.get("Retry-After")) || null);
+    }
     return data;
+  }
+
+  // What went wrong, for a person: never the browser's "Failed to fetch". `kept` says what is
+  // safe and what to do ("Your drawing is kept: try again.").
+  function problemText(error, kept) {
+    const later = (when) => kept.replace(/\.$/, "") + " " + when + ".";
+    if (error.status === 0) return "Couldn't reach the server, so no answer yet. " + kept;
+    if (error.status === 429) {
+      return "Too many drawings in a short time. " + later(error.retryAfter ? "in " + error.retryAfter + " s" : "in a moment");
+    }
+    if (error.status === 503) return "Predictions are unavailable right now. " + later("in a moment");
+    if (!error.status || error.status >= 500) return "The server had a problem answering. " + kept;
+    if (error.status === 413) return "This drawing has too many strokes to store. Undo a few, or Clear to start again.";
+    return "The server could not use this drawing (" + error.message + "). Add to it, Undo, or Clear.";
+  }
+
+  function pendingStart(seq) {
+    pendingSeq = seq;
+    resultRegion.setAttribute("aria-busy", "true");
+    clearTimeout(thinkingTimer);
+    thinkingTimer = setTimeout(() => {
+      if (pendingSeq !== seq) return;
+      statusSay("Thinking…", "thinking");
+    }, THINKING_AFTER_MS);
+  }
+
+  // Done waiting (answered, failed, or overtaken by an empty pad); a newer update keeps it busy.
+  function pendingEnd(seq) {
+    if (seq !== undefined && seq !== pendingSeq) return;
+    pendingSeq = null;
+    clearTimeout(thinkingTimer);
+    resultRegion.removeAttribute("aria-busy");
+    if (statusOut.classList.contains("thinking")) statusSay("");
+  }
+
+  function statusSay(text, kind) {
+    statusOut.textContent = text;
+    statusOut.classList.toggle("thinking", kind === "thinking");
+    statusOut.classList.toggle("thanks", kind === "thanks");
   }
 
   function strokesPayload(size) {
@@ -223,26 +284,37 @@
   }
 
   // The drawing as it is now, stored under its id (the pen-up answer comes back with it).
-  async function drawingUpdate(penUpAt, isRetry) {
+  function drawingUpdate(penUpAt, isRetry) {
     if (!drawing) drawingStart(performance.now());
-    const seq = ++requestSeq;
     const target = drawing;
     target.sequence += 1;
     const body = { image: exportPng(), strokes: strokesPayload(cssSize()), sequence: target.sequence };
+    return drawingSend(target, body, penUpAt, isRetry);
+  }
+
+  // Sends one numbered update; Try again calls it with the same target and body.
+  async function drawingSend(target, body, penUpAt, isRetry) {
+    const seq = ++requestSeq;
+    failedUpdate = null;
+    if (document.activeElement === retryButton) resultRegion.focus(); // not lost to <body> as it hides
+    retryButton.hidden = true;
+    pendingStart(seq);
     const write = send(config.drawingsUrl + target.id, "PUT", body);
     target.writes.push(write.catch(() => null));
     try {
       const data = await write;
       if (seq !== requestSeq) return; // a newer update (or drawing) has been sent since
+      pendingEnd(seq);
       showResult(data);
+      announce(data);
       if (penUpAt !== undefined) {
         const ms = Math.round(performance.now() - penUpAt);
         pad.dataset.answerMs = String(ms);
-        statusOut.textContent = "";
         document.getElementById("answer-time").textContent = "answered in " + ms + " ms";
       }
     } catch (error) {
       if (seq !== requestSeq) return;
+      pendingEnd(seq);
       if (error.status === 409 && drawing === target && !isRetry) {
         // Settled (reviewed, or past its edit window) while still on the pad: what is drawn
         // becomes a new drawing.
@@ -251,8 +323,25 @@
         return;
       }
       showEmpty();
-      statusOut.textContent = error.message;
+      statusSay(problemText(error, "Your drawing is kept: try again."));
+      if (drawing === target && (error.status === 0 || error.status === 429 || error.status >= 500)) {
+        failedUpdate = { target: target, body: body, penUpAt: penUpAt };
+        retryButton.hidden = false;
+      }
     }
+  }
+
+  // The same update once more: same id, same sequence number, so it is stored at most once.
+  retryButton.addEventListener("click", () => {
+    if (!failedUpdate || failedUpdate.target !== drawing) return;
+    const update = failedUpdate;
+    drawingSend(update.target, update.body, update.penUpAt, false);
+  });
+
+  // Said once per stored answer (the live guesses and bar changes are not announced).
+  function announce(data) {
+    announcement.textContent = data.verdict === "not_a_digit" ? "That doesn't look like a digit." :
+      "It's a " + data.digit + ", " + verdictText(data) + ".";
   }
 
   // Undone back to an empty canvas: the drawing is withdrawn once every update sent for it has
@@ -271,7 +360,7 @@
     drawingId = data.id || null; // a live preview has no stored drawing yet
     digitOut.textContent = data.verdict === "not_a_digit" ? "–" : String(data.digit);
     confidenceOut.textContent = verdictText(data);
-    statusOut.textContent = "";
+    if (pendingSeq === null) statusSay("");
     data.probabilities.forEach((p, d) => {
       const percent = Math.round(p * 100);
       bars[d].querySelector(".fill").style.width = (p * 100).toFixed(1) + "%";
@@ -283,7 +372,7 @@
       preview.hidden = false;
     }
     correction.disabled = !drawingId;
-    correction.querySelectorAll("button").forEach((b) => b.classList.toggle("chosen", labelOf(b) === userLabel(data)));
+    correction.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(labelOf(b) === userLabel(data))));
   }
 
   // The verdict in words: a plain "not sure" or "not a digit" rather than a false "100% sure".
@@ -301,11 +390,14 @@
 
   function showEmpty() {
     requestSeq++;
+    pendingEnd();
+    failedUpdate = null;
+    retryButton.hidden = true;
     drawingId = null;
     document.getElementById("answer-time").textContent = "";
     digitOut.textContent = "?";
     confidenceOut.textContent = "";
-    statusOut.textContent = "";
+    statusSay("");
     bars.forEach((bar) => {
       bar.querySelector(".fill").style.width = "0";
       bar.querySelector(".bar-value").textContent = "0%";
@@ -313,6 +405,7 @@
     });
     preview.hidden = true;
     correction.disabled = true;
+    correction.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", "false"));
   }
 
   correction.addEventListener("click", async (event) => {
@@ -320,13 +413,16 @@
     if (!button || !drawingId) return;
     try {
       const data = await send(config.drawingsUrl + drawingId, "PATCH", { label: labelOf(button) });
-      correction.querySelectorAll("button").forEach((b) => b.classList.toggle("chosen", b === button));
-      statusOut.textContent = data.user_says_not_a_digit ? "Thanks! Saved as not a digit." : "Thanks! Saved as a " + data.user_label + ".";
+      correction.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
+      statusSay(data.user_says_not_a_digit ? "Thanks! Saved as not a digit." : "Thanks! Saved as a " + data.user_label + ".", "thanks");
     } catch (error) {
-      statusOut.textContent = error.message;
+      const refused = error.status >= 400 && error.status < 500 && error.status !== 429;
+      statusSay(refused ? "That correction could not be saved (" + error.message + ")." :
+        problemText(error, "Your correction was not saved: try again."));
     }
   });
 
   window.addEventListener("resize", resize);
+  document.addEventListener("digitsite:theme", () => redraw(ctx, cssSize(), screenColours()));
   resize();
 })();

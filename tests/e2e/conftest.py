@@ -1,5 +1,6 @@
 """Real Chromium (Debian's, never a downloaded one) driven by Playwright against live_server."""
 
+import json
 import os
 from pathlib import Path
 
@@ -79,9 +80,10 @@ def log_in(page, username, password):
     page.click("input[type=submit]")
 
 
-def axe_violations(page) -> list:
-    """axe-core's WCAG 2 A/AA violations on the page as it is now. axe is evaluated through the
-    DevTools protocol: the site's Content-Security-Policy rightly refuses an injected <script>."""
+def axe_violations(page, tags=("wcag2a", "wcag2aa")) -> list:
+    """axe-core's WCAG 2 A/AA violations on the page as it is now (`tags`: axe's rule tags, e.g. add
+    "wcag21a", "wcag21aa" for WCAG 2.1). axe is evaluated through the DevTools protocol: the site's
+    Content-Security-Policy rightly refuses an injected <script>."""
     page.evaluate((NODE_MODULES / "axe-core" / "axe.min.js").read_text())
-    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+    result = page.evaluate("axe.run(document, {runOnly: %s})" % json.dumps(list(tags)))
     return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
