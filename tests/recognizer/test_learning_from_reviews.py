@@ -11,7 +11,8 @@ from ml.predict import Predictor
 from recognizer.selectors import model_version_get_active, training_set_get
 from recognizer.services.drawings import drawing_create_with_prediction, drawing_review
 from recognizer.services.predictors import predictor_forget
-from recognizer.services.training import training_job_create, training_job_run
+from recognizer.services.training import training_job_create
+from recognizer.services.training_runs import training_job_run
 from tests.canvases import DIGIT_STROKES, steeply_slanted_png
 
 pytestmark = pytest.mark.slow
