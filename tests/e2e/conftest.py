@@ -5,18 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS
+
 # Playwright's sync API keeps an event loop running in this thread; Django's ORM calls made by
 # the test itself are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-quic",
-]
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts" / "screenshots"
-
-pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +22,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
-
-
-NODE_MODULES = Path(__file__).resolve().parent.parent.parent / "node_modules"
 
 
 @pytest.fixture
@@ -71,9 +63,3 @@ def screenshot():
     return take
 
 
-def log_in(page, username, password):
-    """Log in through the admin's login form (staff and reviewers)."""
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")

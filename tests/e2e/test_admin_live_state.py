@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from recognizer.models import TrainingJob
-from tests.e2e.conftest import NODE_MODULES, log_in
+from tests.e2e.helpers import NODE_MODULES, log_in
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from recognizer.selectors import model_version_get_active
 from recognizer.services.drawings import drawing_create_with_prediction
 from recognizer.services.reviews import drawing_review_label
 from tests.canvases import seven_png
-from tests.e2e.conftest import NODE_MODULES, log_in
+from tests.e2e.helpers import NODE_MODULES, log_in
 
 pytestmark = pytest.mark.e2e
 
