@@ -1,3 +1,10 @@
+"""Digitsite's models: TrainingJob, ModelVersion (and its audit), Drawing, Prediction, LabelChange.
+
+Over 300 lines on purpose: Django keeps an app's models in one module, and each model here
+carries its statuses, constraints and the small domain methods that belong to its rows (the
+pixels codec, URLs, durations), so a reader finds a table's rules in one place.
+"""
+
 import uuid
 from pathlib import Path
 

@@ -3,7 +3,9 @@ user, claimed at login. A reviewer's decisions are services/reviews.py.
 
 drawing_create_with_prediction and drawing_put run over 60 lines: each is one decode -> predict
 -> write sequence whose steps must happen in that order with nothing stored on any failure, and
-drawing_put's lock-or-insert race handling reads (and is reviewed) best in one place.
+drawing_put's lock-or-insert race handling reads (and is reviewed) best in one place. The module
+is a little over 300 lines because those write paths share private helpers (the row lock, the
+open check, the one-round-trip insert) that nothing else uses.
 """
 
 import time
