@@ -56,7 +56,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 migrate: setup
 	$(PY) manage.py migrate --noinput
 
-# Only the Celery workers (for a second terminal, or a worker machine): see the README.
+# Only the Celery workers (for a second terminal, or a worker machine): see docs/operations.md.
 workers: setup
 	$(VENV)/bin/celery -A digitsite worker -n default@%h -Q celery -c 1 -B -s var/celerybeat-schedule -l info & \
 	$(VENV)/bin/celery -A digitsite worker -n training@%h -Q training -c 1 --max-tasks-per-child 1 -l info

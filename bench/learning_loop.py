@@ -12,7 +12,8 @@ The "users'" drawings and the judge's are different people's digits, drawn as ca
 The output says which. It prints the time from the last review (the import's end) to the new
 version serving, and accuracy on the judge and on MNIST test, before and after.
 
-It uses a throwaway PostgreSQL database (--database-url, dropped and created: wt_loop by default), Redis DB 8, and
+It uses a throwaway PostgreSQL database (--database-url, dropped and created: digitsite_loop by default), Redis DB 8 (keep it
+free of anything else: it is flushed), and
 MODEL_DIR var/bench-loop/models (the shipped model copied in). Everything it starts, it stops.
 """
 
@@ -38,7 +39,7 @@ WORK = ROOT / "var" / "bench-loop"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/wt_loop")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/digitsite_loop")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--users", type=int, default=2000, help="reviewed drawings imported (the trigger's threshold)")

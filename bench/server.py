@@ -73,7 +73,7 @@ def gunicorn_start(app: str, *, port: int, workers: int, env: dict, log_name: st
     onto one worker (all 16 at c=16, CPU time 3.0 s vs 0.0 s) and c=4/c=16 throughput fell 20-35 %;
     threads=2 did not fix it. With --reuse-port (a listening socket per worker, so the kernel
     spreads the connections) they no longer pile up, but throughput stayed within this machine's
-    noise of sync workers (README, "Scaling notes"). A sync worker takes a new connection only when
+    noise of sync workers (docs/benchmarks.md, "Scaling notes"). A sync worker takes a new connection only when
     it is free."""
     (ROOT / "var").mkdir(exist_ok=True)
     with open(ROOT / "var" / log_name, "w") as log:

@@ -12,7 +12,7 @@ the whole request before it passes it on, so gunicorn only ever sees complete re
 
 `reuse_port` gives each worker its own listening socket, so the kernel spreads connections over
 the workers; without it a gthread worker's main thread keeps accepting while its threads work
-and long-lived keep-alive connections pile onto one worker (bench/server.py; README, "Scaling
+and long-lived keep-alive connections pile onto one worker (bench/server.py; docs/benchmarks.md, "Scaling
 notes": with reuse-port, throughput was within noise of sync workers).
 
 Read from the environment: HOST and PORT (the address to bind), WEB_CONCURRENCY (worker

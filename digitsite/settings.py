@@ -1,7 +1,7 @@
 """Digitsite settings: one file, every value from the environment, defaults that run with no setup.
 
 The defaults are for development on one machine (SQLite under var/, DEBUG on). Production sets
-at least DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see the README's table.
+at least DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see docs/configuration.md.
 """
 
 import os
@@ -109,9 +109,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters travel apart from the SQL (bytes in binary) instead of being quoted into it: a
-    # stored drawing's PNG and pixels are not hex-escaped by psycopg and parsed back by PostgreSQL.
-    # Measured (in-process, one prediction request): web-worker CPU 2.50 -> 2.37 ms and PostgreSQL
-    # CPU 0.59 -> 0.46 ms.
+    # stored drawing's PNG and pixels are not hex-escaped by psycopg and parsed back by PostgreSQL
+    # (what it saves per prediction: docs/benchmarks.md).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

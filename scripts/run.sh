@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the Celery workers (when Redis answers) and the web server; Ctrl-C stops them all.
 #   training worker: queue "training", one job at a time, a fresh child process per job
-#   default worker + beat: queue "celery", runs the periodic reaper of lost training jobs
+#   default worker + beat: queue "celery", runs the periodic reaper of lost training jobs and the retraining trigger
 set -uo pipefail
 cd "$(dirname "$0")/.."
 host=${1:-127.0.0.1}

@@ -6,7 +6,7 @@ Existing rows: a signed-in user's drawing keeps no link to a session at all; eac
 visitor's drawings get a new random id in place of the key, and a session that still exists gets
 that id written into its data, so its browser keeps seeing its drawings. No stored value is a
 session key afterwards. (Operators should still flush sessions after upgrading: the old keys were
-readable in the admin until now; see the README.)"""
+readable in the admin until now; see docs/operations.md.)"""
 
 import secrets
 from importlib import import_module

@@ -71,40 +71,61 @@ def artifact_discard(*, artifact_path: str) -> None:
             logger.warning("could not remove %s from the models storage: %s", key, exc)
 
 
-def artifact_local_dir(*, artifact_path: str, sha256: str) -> Path:
-    """A local folder holding the artifact's serving file and metadata, verified against `sha256`.
+def artifact_local_dir(*, artifact_path: str, sha256: str, with_keras: bool = False) -> Path:
+    """A local folder holding the artifact's serving file and metadata (and, `with_keras`, the Keras
+    model a fine-tune starts from), verified against `sha256`.
 
     In order: the models storage's own folder (filesystem storage); the copy shipped with the
-    code (models/ in every checkout); MODEL_CACHE_DIR/<sha256>, downloaded if missing. Raises
-    ArtifactError if none is there or the bytes do not match: the caller keeps what it serves."""
+    code (models/ in every checkout); MODEL_CACHE_DIR/<sha256> (a training machine's copy with
+    the Keras model: <sha256>-keras), downloaded if missing. Raises ArtifactError if none is there
+    or the bytes do not match: the caller keeps what it serves."""
+    files = STORED_FILES if with_keras else SERVED_FILES
     storage = storages["models"]
     if isinstance(storage, FileSystemStorage):
         path = Path(storage.path(artifact_path))
         verify_artifact(path, sha256)
-        return path
+        return _with_files(path, files)
     shipped = Path(settings.SHIPPED_MODEL_DIR).parent / artifact_path
     if (shipped / METADATA_FILE).exists():
         try:
             verify_artifact(shipped, sha256)
-            return shipped
+            return _with_files(shipped, files)
         except ArtifactError:
             pass  # not the same artifact as the registered one: fetch the registered one
-    cached = Path(settings.MODEL_CACHE_DIR) / sha256
+    cached = Path(settings.MODEL_CACHE_DIR) / (f"{sha256}-keras" if with_keras else sha256)
     if cached.exists():
         try:
             verify_artifact(cached, sha256)
-            return cached
+            return _with_files(cached, files)
         except ArtifactError as exc:
             logger.warning("cached artifact %s is damaged (%s): fetching it again", cached, exc)
             shutil.rmtree(cached, ignore_errors=True)
-    return _download(storage, artifact_path, sha256, cached)
+    return _download(storage, artifact_path, sha256, cached, files)
 
 
-def _download(storage, artifact_path: str, sha256: str, target: Path) -> Path:
+def artifact_has_keras(*, artifact_path: str) -> bool:
+    """Whether the stored artifact has the Keras model a fine-tune starts from (without fetching it)."""
+    key = f"{artifact_path}/{KERAS_FILE}"
+    shipped = Path(settings.SHIPPED_MODEL_DIR).parent / artifact_path / KERAS_FILE
+    try:
+        return shipped.is_file() or storages["models"].exists(key)
+    except Exception as exc:  # the storage is unreachable: say no, with the reason in the log
+        logger.warning("could not look up %s in the models storage: %s", key, exc)
+        return False
+
+
+def _with_files(path: Path, files) -> Path:
+    missing = [name for name in files if not (path / name).is_file()]
+    if missing:
+        raise ArtifactError(f"{path} lacks {', '.join(missing)}")
+    return path
+
+
+def _download(storage, artifact_path: str, sha256: str, target: Path, files=SERVED_FILES) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        for filename in SERVED_FILES:
+        for filename in files:
             key = f"{artifact_path}/{filename}"
             try:
                 with storage.open(key, "rb") as source, open(staging / filename, "wb") as copy:

@@ -19,6 +19,7 @@ from ml.train import TrainConfig
 from recognizer.broker import redis_ping
 from recognizer.models import TrainingJob
 from recognizer.selectors import model_version_get_active, training_data_count
+from recognizer.services.artifacts import artifact_has_keras
 from recognizer.tasks import training_job_run as training_job_run_task
 
 
@@ -102,7 +103,7 @@ def _fine_tune_config(config: TrainConfig) -> TrainConfig:
     active = model_version_get_active()
     if active is None:
         raise ValueError("no model version is serving: there is nothing to fine-tune")
-    if not (active.artifact_dir / "model.keras").is_file():
+    if not artifact_has_keras(artifact_path=active.artifact_path):
         raise ValueError(f"{active.name} has no model.keras to fine-tune from")
     architecture = active.metadata.get("architecture") or config.architecture
     return TrainConfig.from_dict({**config.to_dict(), "architecture": architecture})

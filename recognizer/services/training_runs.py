@@ -27,7 +27,7 @@ from ml.predict import Predictor
 from ml.train import ExtraData, Progress, TrainConfig, TrainingCancelled, train
 from recognizer.models import ModelVersion, TrainingJob
 from recognizer.selectors import model_version_get_active, training_set_get
-from recognizer.services.artifacts import artifact_discard
+from recognizer.services.artifacts import artifact_discard, artifact_local_dir
 from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_register
 from recognizer.services.training import JobStateError
 
@@ -124,7 +124,10 @@ def _warm_start(parent: ModelVersion | None, config: TrainConfig, snapshot: dict
     snapshot = {**snapshot, "fine_tuned_from": parent.name,
                 "replay": {"mnist": config.replay_size or "all", **{k: len(v.labels) for k, v in replay.items()}}}
     log.write(f"fine-tuning {parent.name}, replaying {snapshot['replay']}")
-    return parent.artifact_dir / "model.keras", replay, snapshot
+    # The serving version may have been trained on another machine: fetched by sha256.
+    initial_model = artifact_local_dir(artifact_path=parent.artifact_path, sha256=parent.sha256,
+                                       with_keras=True) / "model.keras"
+    return initial_model, replay, snapshot
 
 
 # Earlier training data beyond MNIST that a fine-tune replays a sample of, keyed by the name the
@@ -144,7 +147,8 @@ def _gate(parent: ModelVersion, candidate_metrics: dict, evaluation_sets: dict) 
     """Score the parent (the version serving when the job started) on exactly the sets the
     candidate was scored on (MNIST test and every evaluation set), and compare (ml.gate)."""
     test = load_mnist(settings.MNIST_DIR, "test")
-    served = Predictor.load(parent.artifact_dir, expected_sha256=parent.sha256)
+    served = Predictor.load(artifact_local_dir(artifact_path=parent.artifact_path, sha256=parent.sha256),
+                            expected_sha256=parent.sha256)
     sets = {"mnist_test": (test.images, test.labels), **evaluation_sets}
     reused = {}
     if (parent.metadata.get("data") or {}).get("mnist_test_checksums") == test.checksums and "mnist_test" in parent.metrics:

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import NODE_MODULES, log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,12 +18,6 @@ def small_phone(browser, live_server):
                                   is_mobile=True, base_url=live_server.url)
     yield context.new_page()
     context.close()
-
-
-def axe_violations(page):
-    page.add_script_tag(path=str(NODE_MODULES / "axe-core" / "axe.min.js"))
-    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
 
 def styled_like_the_site(page):

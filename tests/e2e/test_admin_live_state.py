@@ -9,15 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from recognizer.models import TrainingJob
-from tests.e2e.helpers import NODE_MODULES, log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
-
-
-def axe_violations(page):
-    page.add_script_tag(path=str(NODE_MODULES / "axe-core" / "axe.min.js"))
-    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
 
 def test_job_page_opened_while_queued_follows_the_job(desktop_page, django_user_model, screenshot):

@@ -14,7 +14,7 @@ from recognizer.selectors import model_version_get_active
 from recognizer.services.drawings import drawing_create_with_prediction
 from recognizer.services.reviews import drawing_review_label
 from tests.canvases import seven_png
-from tests.e2e.helpers import NODE_MODULES, log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -56,12 +56,6 @@ def screens(django_user_model):
         "model-version": f"/admin/recognizer/modelversion/{version.pk}/change/",
         "drawing": f"/admin/recognizer/drawing/{drawings[0].pk}/change/",
     }
-
-
-def axe_violations(page):
-    page.add_script_tag(path=str(NODE_MODULES / "axe-core" / "axe.min.js"))
-    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
 
 @pytest.mark.parametrize("viewport", ["desktop_page", "small_phone"])

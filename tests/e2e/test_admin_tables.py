@@ -11,7 +11,7 @@ from recognizer.selectors import model_version_get_active
 from recognizer.services.drawings import drawing_create_with_prediction
 from recognizer.services.reviews import drawing_review_label
 from tests.canvases import seven_png
-from tests.e2e.helpers import NODE_MODULES, log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -42,12 +42,6 @@ def admin_data(django_user_model):
     ModelVersionChange.objects.create(kind="promote", to_version=version, changed_by=root, forced=True,
                                       reason="a reason long enough to need more than one line in its column")
     return root, version, job
-
-
-def axe_violations(page):
-    page.add_script_tag(path=str(NODE_MODULES / "axe-core" / "axe.min.js"))
-    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
 
 def test_admin_lists_fit_1400_px(wide_page, admin_data, screenshot):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from recognizer.models import Drawing
 from recognizer.services.drawings import drawing_create_with_prediction
 from tests.canvases import seven_png
-from tests.e2e.helpers import NODE_MODULES, log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -30,12 +30,6 @@ def small_phone(browser, live_server):
                                   is_mobile=True, base_url=live_server.url)
     yield context.new_page()
     context.close()
-
-
-def axe_violations(page):
-    page.add_script_tag(path=str(NODE_MODULES / "axe-core" / "axe.min.js"))
-    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
 
 def fits_the_screen(page):

@@ -13,7 +13,7 @@ from django.conf import settings
 
 from ml.artifact import ArtifactError
 from recognizer.models import ModelVersion
-from recognizer.services.artifacts import artifact_discard, artifact_store
+from recognizer.services.artifacts import artifact_discard, artifact_has_keras, artifact_local_dir, artifact_store
 from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_register
 from recognizer.services.predictors import predictor_forget, predictor_get_serving, predictor_recheck_active
 from tests.helpers import SHIPPED, ModelDir
@@ -91,6 +91,18 @@ def test_a_web_machine_fetches_the_promoted_version_into_its_cache(client, setti
     assert sorted(os.listdir(cached)) == ["metadata.json", "model.tflite"]
     assert json.loads((cached / "metadata.json").read_text())["name"] == "second"
     assert not any(settings.MODEL_DIR.iterdir())  # nothing was written to the web machine's MODEL_DIR
+
+
+@pytest.mark.django_db
+def test_a_training_machine_fetches_the_keras_model_to_fine_tune_from(settings, tmp_path, s3_models, worker_artifact):
+    """A fine-tune starts from the serving version's Keras model, trained on another machine."""
+    version = model_version_register(artifact_dir=worker_artifact)
+    another_machine(settings, tmp_path, "worker-2")
+    assert artifact_has_keras(artifact_path=version.artifact_path)
+    local = artifact_local_dir(artifact_path=version.artifact_path, sha256=version.sha256, with_keras=True)
+    assert sorted(os.listdir(local)) == sorted(FILES)
+    assert (local / "model.keras").read_bytes() == (worker_artifact / "model.keras").read_bytes()
+    assert not artifact_has_keras(artifact_path="no-such-version")
 
 
 @pytest.mark.django_db

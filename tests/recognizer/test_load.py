@@ -1,5 +1,5 @@
 """A short run of bench/load.py: 16 clients against gunicorn + PostgreSQL, good and bad requests
-mixed, retries with the same idempotency key. (The full 60 s run is in the README.)"""
+mixed, retries with the same idempotency key. (The full 60 s run is in docs/benchmarks.md.)"""
 
 import pytest
 from django.db import connection
