@@ -61,7 +61,7 @@ def fake_train(monkeypatch, model_dir, shipped_scores):
         (target / "metadata.json").write_text(json.dumps(metadata))
         return metadata
 
-    monkeypatch.setattr("ml.train.train", train)
+    monkeypatch.setattr("recognizer.services.training_runs.train", train)  # where the service calls it
 
     def set_shifts(**values):
         shifts.clear()
