@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres setup system-deps migrate workers serve web worker beat
+.PHONY: run test test-quick test-sqlite test-postgres setup system-deps migrate workers serve web worker beat
 
 run: setup migrate
 	scripts/run.sh $(HOST) $(PORT)
@@ -15,6 +15,11 @@ run: setup migrate
 test: setup system-deps
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+
+# The fast loop while changing code (under a minute on a quiet machine): SQLite, no browser, no
+# model training, no real worker processes or network namespaces. `make test` runs all of it.
+test-quick: setup
+	$(PY) -m pytest -q -m "not slow and not e2e" tests/ml tests/recognizer
 
 # Everything, on the default SQLite database: ml, Django, the slow training tests, the browser.
 test-sqlite:

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.server import gunicorn_start, gunicorn_stop, migrate, production_env, wait_until_up  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 def main():

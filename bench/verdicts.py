@@ -40,7 +40,6 @@ def main() -> int:
     parser.add_argument("--pendigits-dir", type=Path, default=None)
     args = parser.parse_args()
 
-    import numpy as np
 
     from ml.calibration import expected_calibration_error, verdict_rates, verdicts_of
     from ml.pendigits import DEFAULT_PENDIGITS_DIR, load_pendigits

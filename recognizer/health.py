@@ -5,10 +5,12 @@ What a failure was (addresses, paths, hashes, driver messages) goes to the log a
 
 import logging
 
+import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 
 from ml.artifact import ArtifactError
+from recognizer.broker import redis_ping
 from recognizer.ratelimit import cache_health
 from recognizer.selectors import model_version_get_active
 from recognizer.services.artifacts import artifact_local_dir
@@ -33,10 +35,8 @@ def health_database() -> dict:
 
 
 def health_redis() -> dict:
-    import redis
-
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+        redis_ping(settings.REDIS_URL, timeout=1)
         return {"ok": True}
     except redis.RedisError as exc:
         return _failed("redis", "the broker is unreachable; predictions work, training jobs cannot be queued", exc)

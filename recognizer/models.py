@@ -1,3 +1,10 @@
+"""Digitsite's models: TrainingJob, ModelVersion (and its audit), Drawing, Prediction, LabelChange.
+
+Over 300 lines on purpose: Django keeps an app's models in one module, and each model here
+carries its statuses, constraints and the small domain methods that belong to its rows (the
+pixels codec, URLs, durations), so a reader finds a table's rules in one place.
+"""
+
 import uuid
 from pathlib import Path
 
@@ -275,8 +282,22 @@ class Drawing(models.Model):
     def stroke_count(self) -> int:
         return len(self.strokes["strokes"]) if self.strokes else 0
 
+    # The pixels codec, in one place: the 28x28 float32 image the model saw, stored as raw bytes.
+    @staticmethod
+    def pixels_encode(array: np.ndarray) -> bytes:
+        return np.asarray(array, dtype=np.float32).tobytes()
+
+    @staticmethod
+    def pixels_decode(pixels: bytes | memoryview) -> np.ndarray:
+        return np.frombuffer(bytes(pixels), dtype=np.float32).reshape(28, 28)
+
+    @classmethod
+    def pixels_stack(cls, rows) -> np.ndarray:
+        """Stored pixel fields (e.g. from values_list) as one (n, 28, 28) float32 array, n >= 0."""
+        return np.array([cls.pixels_decode(pixels) for pixels in rows], dtype=np.float32).reshape(-1, 28, 28)
+
     def pixels_array(self) -> np.ndarray:
-        return np.frombuffer(bytes(self.pixels), dtype=np.float32).reshape(28, 28)
+        return self.pixels_decode(self.pixels)
 
     @property
     def image_url(self) -> str:

@@ -105,21 +105,30 @@ def drawing_is_held_out(drawing_id) -> bool:
     return int.from_bytes(digest[:4], "big") % 100 < HOLDOUT_PERCENT
 
 
+def _trainable_drawings(*, cutoff=None):
+    drawings = Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False, withdrawn_at__isnull=True)
+    return drawings if cutoff is None else drawings.filter(created_at__lt=cutoff)
+
+
+def reviewed_drawing_sample_get(*, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to `limit` of the drawings training_set_get would return (both its parts), as
+    (images (n, 28, 28), labels): the admin's statistics re-predict them with the live model.
+    The limit is in the query, so a large review history is never loaded whole."""
+    rows = list(_trainable_drawings().order_by("id").values_list("label", "pixels")[:limit])
+    return Drawing.pixels_stack(p for _, p in rows), np.array([label for label, _ in rows], dtype=np.uint8)
+
+
 def training_set_get(*, cutoff=None) -> TrainingSet:
     """Reviewed drawings (confirmed or relabeled; never rejected or unreviewed) made before
     `cutoff`, with the reviewer's label, split stably into train and held-out parts."""
-    drawings = Drawing.objects.filter(review_status__in=Drawing.TRAINABLE, label__isnull=False, withdrawn_at__isnull=True)
-    if cutoff is not None:
-        drawings = drawings.filter(created_at__lt=cutoff)
-    rows = list(drawings.order_by("id").values_list("id", "label", "pixels"))
+    rows = list(_trainable_drawings(cutoff=cutoff).order_by("id").values_list("id", "label", "pixels"))
     train, holdout = [], []
     for drawing_id, label, pixels in rows:
         (holdout if drawing_is_held_out(drawing_id) else train).append((drawing_id, label, pixels))
 
     def arrays(part):
-        images = np.array([np.frombuffer(bytes(p), dtype=np.float32).reshape(28, 28) for _, _, p in part], dtype=np.float32)
         labels = np.array([label for _, label, _ in part], dtype=np.uint8)
-        return images.reshape(-1, 28, 28), labels
+        return Drawing.pixels_stack(p for _, _, p in part), labels
 
     train_images, train_labels = arrays(train)
     holdout_images, holdout_labels = arrays(holdout)

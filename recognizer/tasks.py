@@ -14,7 +14,7 @@ from django.conf import settings
     time_limit=settings.TRAINING_SOFT_TIME_LIMIT + 120,
 )
 def training_job_run(self, job_id: int) -> str:
-    from recognizer.services.training import training_job_run as run
+    from recognizer.services.training_runs import training_job_run as run
 
     job = run(job_id=job_id, task_id=self.request.id or "", worker=self.request.hostname or "")
     return job.status if job is not None else "skipped: already claimed or finished"
@@ -30,7 +30,7 @@ def training_jobs_fail_stale() -> int:
 @shared_task(name="recognizer.training_job_trigger")
 def training_job_trigger() -> str:
     """Beat's learning-loop check: queue a fine-tune job when enough new reviews are in."""
-    from recognizer.services.training import training_job_trigger as trigger
+    from recognizer.services.retraining import training_job_trigger as trigger
 
     job = trigger()
     return f"queued training job {job.pk}" if job is not None else "not due"

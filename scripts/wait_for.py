@@ -6,21 +6,22 @@ import os
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from recognizer.broker import redis_ping  # noqa: E402  (plain Python: no Django set up here)
+
 
 def main() -> int:
     service = sys.argv[1]
     url = sys.argv[2] if len(sys.argv) > 2 else None
     try:
         if service == "redis":
-            import redis
-
             if url is None:
-                sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
                 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitsite.settings")
                 from django.conf import settings
 
                 url = settings.REDIS_URL
-            redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+            redis_ping(url, timeout=2)
         elif service == "postgres":
             import psycopg
 

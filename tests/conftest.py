@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.helpers import ModelDir
+
 
 @pytest.fixture
 def user(db):
@@ -48,30 +50,6 @@ def active_version_looked_up_afresh():
     from recognizer.services.predictors import predictor_recheck_active
 
     predictor_recheck_active()
-
-
-class ModelDir:
-    """A MODEL_DIR in a temporary folder, holding the shipped model, with copies on demand."""
-
-    def __init__(self, settings, path):
-        import shutil
-
-        self.settings, self.path = settings, path
-        settings.MODEL_DIR = path
-        shutil.copytree(settings.SHIPPED_MODEL_DIR, path / settings.SHIPPED_MODEL_DIR.name)
-
-    def copy(self, name: str, accuracy: float | None = None):
-        """A copy of the shipped artifact named `name` (optionally claiming another MNIST accuracy)."""
-        import json
-        import shutil
-
-        shutil.copytree(self.settings.SHIPPED_MODEL_DIR, self.path / name)
-        metadata = json.loads((self.path / name / "metadata.json").read_text())
-        metadata["name"] = name
-        if accuracy is not None:
-            metadata["metrics"]["mnist_test"]["accuracy"] = accuracy
-        (self.path / name / "metadata.json").write_text(json.dumps(metadata))
-        return self.path / name
 
 
 @pytest.fixture

@@ -1,15 +1,13 @@
-"""The review queue: drawings worst-first, filters, bulk labelling, and a keyboard review page."""
+"""The review queue: drawings worst-first, filters, bulk labelling, the statistics page; the
+keyboard review page and its JSON endpoints are recognizer/admin/review.py."""
 
 import io
-import json
-import uuid
 
 import numpy as np
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, json_script
@@ -17,6 +15,7 @@ from django.utils.html import format_html, json_script
 from ml.dataset_io import write_npz
 from ml.evaluate import evaluate
 from recognizer.admin.columns import datetime_column
+from recognizer.admin.review import ReviewPageMixin
 from recognizer.charts import confusion_heatmap, line_chart, per_digit_cells
 from recognizer.formatting import ms_text, percent_text
 from recognizer.models import Drawing, LabelChange, ModelVersion, Prediction
@@ -25,9 +24,9 @@ from recognizer.selectors import (
     prediction_list_for_drawing,
     review_accuracy_by_day,
     review_accuracy_by_version,
-    training_set_get,
+    reviewed_drawing_sample_get,
 )
-from recognizer.services.drawings import ReviewConflict, drawing_review
+from recognizer.services.reviews import drawing_review_label, drawing_review_reject
 from recognizer.services.predictors import ModelUnavailable, predictor_get_serving
 
 STATS_LIMIT = 20_000  # drawings re-predicted by the live model for the statistics page (~0.3 ms each)
@@ -111,14 +110,14 @@ class OwnerFilter(admin.SimpleListFilter):
 
 def _label_action(digit):
     def action(modeladmin, request, queryset):
-        modeladmin.review_all(request, queryset, label=digit)
+        modeladmin.review_all(request, queryset, drawing_review_label, label=digit)
 
     action.__name__ = f"label_as_{digit}"
     return admin.action(description=f"Label as {digit}", permissions=["review"])(action)
 
 
 @admin.register(Drawing)
-class DrawingAdmin(admin.ModelAdmin):
+class DrawingAdmin(ReviewPageMixin, admin.ModelAdmin):
     list_display = ("thumbnail", "model_input", "predicted", "user_label", "review_status", "label", "owner",
                     "created")
     list_filter = ("review_status", UserSaidWrongFilter, "predicted_digit", "label", ModelVersionFilter,
@@ -192,10 +191,11 @@ class DrawingAdmin(admin.ModelAdmin):
             return "-"
         return f"{drawing.predicted_digit} ({drawing.confidence:.0%})"
 
-    def review_all(self, request, queryset, **decision):
+    def review_all(self, request, queryset, review, **decision):
+        """`review` is one of the drawing_review_* services, applied to each selected drawing."""
         done = 0
         for drawing in queryset:
-            drawing_review(drawing=drawing, reviewed_by=request.user, **decision)
+            review(drawing=drawing, reviewed_by=request.user, **decision)
             done += 1
         self.message_user(request, f"Reviewed {done} drawing(s).", messages.SUCCESS)
 
@@ -203,53 +203,37 @@ class DrawingAdmin(admin.ModelAdmin):
     def confirm_predictions(self, request, queryset):
         done = 0
         for drawing in queryset.filter(predicted_digit__isnull=False):
-            drawing_review(drawing=drawing, reviewed_by=request.user, label=drawing.predicted_digit)
+            drawing_review_label(drawing=drawing, reviewed_by=request.user, label=drawing.predicted_digit)
             done += 1
         self.message_user(request, f"Confirmed {done} prediction(s).", messages.SUCCESS)
 
     @admin.action(description="Reject as not a digit", permissions=["review"])
     def reject_as_junk(self, request, queryset):
-        self.review_all(request, queryset, reject=True)
+        self.review_all(request, queryset, drawing_review_reject)
 
     @admin.action(description="Download the reviewed ones (MNIST-format .npz)")
     def download_reviewed(self, request, queryset):
         reviewed = queryset.filter(review_status__in=Drawing.TRAINABLE).values_list("label", "pixels")
         labels = np.array([label for label, _ in reviewed], dtype=np.uint8)
-        images = np.array([np.frombuffer(bytes(p), dtype=np.float32).reshape(28, 28) for _, p in reviewed],
-                          dtype=np.float32).reshape(-1, 28, 28)
+        images = Drawing.pixels_stack(p for _, p in reviewed)
         buffer = io.BytesIO()
         write_npz(buffer, images, labels)
         response = HttpResponse(buffer.getvalue(), content_type="application/octet-stream")
         response["Content-Disposition"] = f'attachment; filename="digitsite-reviewed-{len(labels)}.npz"'
         return response
 
-    # The keyboard review page and its two JSON endpoints, and the statistics page.
+    # The statistics page, and the keyboard review page and its endpoints (ReviewPageMixin).
     def get_urls(self):
         own = [
             path("stats/", self.admin_site.admin_view(self.stats_view), name="recognizer_drawing_stats"),
-            path("review/", self.admin_site.admin_view(self.review_view), name="recognizer_drawing_review"),
-            path("review/next/", self.admin_site.admin_view(self.review_next_view), name="recognizer_drawing_review_next"),
-            path("review/<uuid:drawing_id>/", self.admin_site.admin_view(self.review_decide_view),
-                 name="recognizer_drawing_review_decide"),
+            *self.review_urls(),
         ]
         return own + super().get_urls()
-
-    def _check_review(self, request):
-        if not self.has_review_permission(request):
-            raise PermissionDenied
-
-    def review_view(self, request):
-        self._check_review(request)
-        context = {**self.admin_site.each_context(request), "title": "Review drawings", "opts": self.model._meta,
-                   "digits": range(10)}
-        return TemplateResponse(request, "admin/recognizer/drawing/review.html", context)
 
     def stats_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        training_set = training_set_get()
-        images = np.concatenate([training_set.train_images, training_set.holdout_images])[:STATS_LIMIT]
-        labels = np.concatenate([training_set.train_labels, training_set.holdout_labels])[:STATS_LIMIT]
+        images, labels = reviewed_drawing_sample_get(limit=STATS_LIMIT)
         live = None
         try:
             version, predictor = predictor_get_serving()
@@ -270,91 +254,6 @@ class DrawingAdmin(admin.ModelAdmin):
             "days": by_day,
         }
         return TemplateResponse(request, "admin/recognizer/drawing/stats.html", context)
-
-    def review_next_view(self, request):
-        self._check_review(request)
-        try:
-            skip = [uuid.UUID(value) for value in request.GET.get("skip", "").split(",") if value][:500]
-        except ValueError:
-            return JsonResponse({"error": "skip must be a comma-separated list of drawing ids"}, status=400)
-        queue = _review_queue()
-        drawing = queue.exclude(pk__in=skip).defer("image_png", "pixels").first()
-        # remaining counts every unreviewed drawing, skipped ones too; skipped says how many of
-        # those this reviewer set aside, so the page can say "none left but the 2 you skipped".
-        return JsonResponse({"drawing": _review_json(drawing) if drawing else None, "remaining": queue.count(),
-                             "skipped": queue.filter(pk__in=skip).count() if skip else 0})
-
-    def review_decide_view(self, request, drawing_id):
-        self._check_review(request)
-        if request.method != "POST":
-            return JsonResponse({"error": "use POST"}, status=405)
-        drawing = get_object_or_404(Drawing, pk=drawing_id)
-        try:
-            body = json.loads(request.body or b"{}")
-        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
-            return JsonResponse({"error": "the body must be JSON"}, status=400)
-        if not isinstance(body, dict):
-            return JsonResponse({"error": 'the body must be a JSON object, e.g. {"label": 3}'}, status=400)
-        try:
-            decision = _review_decision(body)
-            drawing = drawing_review(drawing=drawing, reviewed_by=request.user, **decision)
-        except ReviewConflict as exc:
-            return JsonResponse({"error": str(exc)}, status=409)
-        except ValueError as exc:
-            return JsonResponse({"error": str(exc)}, status=422)
-        return JsonResponse({"drawing": _review_json(drawing), "remaining": _review_remaining()})
-
-
-def _review_queue():
-    return drawing_list_for_review().filter(review_status=Drawing.Review.UNREVIEWED)
-
-
-def _review_remaining() -> int:
-    """Every unreviewed drawing still in the queue (withdrawn ones never are), skipped ones too."""
-    return _review_queue().count()
-
-
-def _review_decision(body: dict) -> dict:
-    """The keyboard review's JSON body as drawing_review's arguments; ValueError if a value is
-    of the wrong kind. JSON has one number type: 5.5 is not a label, 5.0 is not either (a
-    client that sends it has a bug), and true is not 1."""
-    decision = {}
-    label = body.get("label")
-    if label is not None:
-        if not _is_whole_number(label) or not 0 <= label <= 9:
-            raise ValueError("label must be a whole number from 0 to 9")
-        decision["label"] = label  # 0 included: it is a digit, not "absent"
-    for flag in ("reject", "unreview"):
-        value = body.get(flag, False)
-        if not isinstance(value, bool):
-            raise ValueError(f"{flag} must be true or false")
-        if value:
-            decision[flag] = True
-    expected = body.get("expected_version")
-    if expected is not None:
-        if not _is_whole_number(expected) or expected < 0:
-            raise ValueError("expected_version must be the drawing's label_version, a whole number")
-        decision["expected_version"] = expected
-    return decision
-
-
-def _is_whole_number(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _review_json(drawing: Drawing) -> dict:
-    return {
-        "id": str(drawing.id),
-        "image_url": drawing.image_url,
-        "input_url": drawing.input_url,
-        "predicted_digit": drawing.predicted_digit,
-        "confidence": drawing.confidence,
-        # The user's "Not a digit" reads as such on the review page (its "rejected: not a digit").
-        "user_label": "not a digit" if drawing.user_says_not_a_digit else drawing.user_label,
-        "review_status": drawing.review_status,
-        "label": drawing.label,
-        "label_version": drawing.label_version,
-    }
 
 
 @admin.register(LabelChange)

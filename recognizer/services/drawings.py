@@ -1,3 +1,13 @@
+"""Drawings: predicted and stored (a pen-up's update, an import), withdrawn, labelled by their
+user, claimed at login. A reviewer's decisions are services/reviews.py.
+
+drawing_create_with_prediction and drawing_put run over 60 lines: each is one decode -> predict
+-> write sequence whose steps must happen in that order with nothing stored on any failure, and
+drawing_put's lock-or-insert race handling reads (and is reviewed) best in one place. The module
+is a little over 300 lines because those write paths share private helpers (the row lock, the
+open check, the one-round-trip insert) that nothing else uses.
+"""
+
 import time
 import uuid
 from contextlib import nullcontext
@@ -12,6 +22,7 @@ from ml.preprocess import PreprocessError, decode_canvas, ink_to_array
 from recognizer.models import Drawing, LabelChange, Prediction
 from recognizer.selectors import drawing_list_for_visitor, drawing_owned_by
 from recognizer.services.predictors import ModelUnavailable, predictor_get_serving
+from recognizer.services.reviews import drawing_review_label
 from recognizer.strokes import strokes_clean
 
 
@@ -75,7 +86,7 @@ def drawing_create_with_prediction(
         visitor_id="" if owner is not None and owner.is_authenticated else visitor_id,
         source=source,
         image_png=canvas.png,
-        pixels=pixels.astype("float32").tobytes(),
+        pixels=Drawing.pixels_encode(pixels),
         canvas_width=canvas.width,
         canvas_height=canvas.height,
         idempotency_key=idempotency_key,
@@ -143,7 +154,7 @@ def drawing_put(
         latency_ms=(time.perf_counter() - started) * 1000,
         stroke_count=len(strokes["strokes"]) if strokes is not None else None,
     )
-    content = {"image_png": canvas.png, "pixels": pixels.astype("float32").tobytes(), "canvas_width": canvas.width,
+    content = {"image_png": canvas.png, "pixels": Drawing.pixels_encode(pixels), "canvas_width": canvas.width,
                "canvas_height": canvas.height, "strokes": strokes, "sequence": sequence,
                "predicted_digit": result.digit, "confidence": result.confidence, "updated_at": timezone.now()}
     signed_in = owner is not None and owner.is_authenticated
@@ -292,7 +303,7 @@ NOT_A_DIGIT = "not_a_digit"  # the user's label for "this is not a digit"
 def drawing_label_set(*, drawing: Drawing, label: int | str | None, changed_by=None) -> Drawing:
     """The user's own word on which digit it is, or NOT_A_DIGIT (None clears it); every change
     is audited (a "not a digit" change as status "not_a_digit"). It steers the review queue; the
-    training label is the reviewer's (drawing_review)."""
+    training label is the reviewer's (drawing_review_label)."""
     not_a_digit = label == NOT_A_DIGIT
     if not not_a_digit and label is not None and (isinstance(label, bool) or not isinstance(label, int)
                                                   or not 0 <= label <= 9):
@@ -314,57 +325,6 @@ def drawing_label_set(*, drawing: Drawing, label: int | str | None, changed_by=N
     return drawing
 
 
-class ReviewConflict(Exception):
-    """Someone changed the drawing's label since the reviewer loaded it."""
-
-
-@transaction.atomic
-def drawing_review(
-    *,
-    drawing: Drawing,
-    reviewed_by,
-    label: int | None = None,
-    reject: bool = False,
-    unreview: bool = False,
-    expected_version: int | None = None,
-) -> Drawing:
-    """A reviewer's decision: the digit it is (confirmed when it equals the prediction, relabeled
-    otherwise), rejected as not a digit, or back to unreviewed (undo). Audited.
-
-    Optimistic locking: with `expected_version`, the write is refused (ReviewConflict) if anyone
-    changed the drawing's label since that version was read, so two reviewers never silently
-    overwrite each other. Without it (bulk actions) the last write wins, and both are audited.
-    """
-    if sum((label is not None, reject, unreview)) != 1:
-        raise ValueError("give exactly one of: a label, reject, or unreview")
-    if label is not None and not 0 <= label <= 9:
-        raise ValueError("label must be a digit from 0 to 9")
-    locked = Drawing.objects.select_for_update().get(pk=drawing.pk)
-    if expected_version is not None and locked.label_version != expected_version:
-        last = locked.label_changes.select_related("changed_by").first()
-        who = last.changed_by.get_username() if last and last.changed_by else "someone"
-        raise ReviewConflict(f"{who} changed this drawing meanwhile; it now reads "
-                             f"{locked.get_review_status_display().lower()}, label {locked.label}. Reload to see it.")
-    if unreview:
-        status, new_label = Drawing.Review.UNREVIEWED, None
-    elif reject:
-        status, new_label = Drawing.Review.REJECTED, None
-    else:
-        status = Drawing.Review.CONFIRMED if label == locked.predicted_digit else Drawing.Review.RELABELED
-        new_label = label
-    if (locked.review_status, locked.label) != (status, new_label):
-        LabelChange.objects.create(
-            drawing=locked, kind=LabelChange.Kind.REVIEW, changed_by=_user_or_none(reviewed_by),
-            old_label=locked.label, new_label=new_label, old_status=locked.review_status, new_status=status,
-        )
-        locked.review_status, locked.label = status, new_label
-        locked.reviewed_by = None if unreview else _user_or_none(reviewed_by)
-        locked.reviewed_at = None if unreview else timezone.now()
-        locked.label_version += 1
-        locked.save(update_fields=["review_status", "label", "reviewed_by", "reviewed_at", "label_version"])
-    return locked
-
-
 def _user_or_none(user):
     return user if user is not None and user.is_authenticated else None
 
@@ -372,7 +332,7 @@ def _user_or_none(user):
 def drawing_import(*, png: bytes, label: int, reviewed_by=None) -> Drawing:
     """A labelled image from elsewhere: stored, predicted and reviewed like any drawing."""
     drawing, _ = drawing_create_with_prediction(image=png, source=Drawing.Source.IMPORT)
-    return drawing_review(drawing=drawing, reviewed_by=reviewed_by, label=label)
+    return drawing_review_label(drawing=drawing, reviewed_by=reviewed_by, label=label)
 
 
 def drawing_list_claim(*, visitor_id: str, user) -> int:

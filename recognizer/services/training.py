@@ -1,34 +1,26 @@
-"""Training jobs: create (queued after commit), claim, run against ml.train, cancel, retry, reap.
+"""The training-job state machine: create (validated, queued after commit), cancel, retry, reap.
 
-State machine: queued -> running -> succeeded | failed | cancelled. Every transition out of a
-state is a conditional UPDATE on that state, so two workers (or a redelivered task, or the
-reaper racing a slow worker) can never both move the same job.
+States: queued -> running -> succeeded | failed | cancelled. Every transition out of a state is a
+conditional UPDATE on that state, so two workers (or a redelivered task, or the reaper racing a
+slow worker) can never both move the same job. Running a claimed job is training_runs.py; the
+learning loop's periodic trigger is retraining.py.
 """
 
-import logging
-import shutil
-import threading
-import time
-import traceback
 from datetime import timedelta
-from pathlib import Path
-from typing import Callable
 
+import redis
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
+from digitsite.celery import app as celery_app
 from ml.data import DatasetError
-from ml.train import FINE_TUNE, ExtraData, Progress, TrainConfig, TrainingCancelled
-from recognizer.models import ModelVersion, TrainingJob
-from recognizer.selectors import model_version_get_active, retraining_status_get, training_data_count, training_set_get
-from recognizer.services.artifacts import artifact_discard, artifact_has_keras, artifact_local_dir
-from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_register
-
-logger = logging.getLogger(__name__)
-
-LOG_TAIL_LINES = 40
+from ml.train import TrainConfig
+from recognizer.broker import redis_ping
+from recognizer.models import TrainingJob
+from recognizer.selectors import model_version_get_active, training_data_count
+from recognizer.services.artifacts import artifact_has_keras
+from recognizer.tasks import training_job_run as training_job_run_task
 
 
 class BrokerUnavailable(Exception):
@@ -41,12 +33,9 @@ class JobStateError(Exception):
 
 def broker_check() -> None:
     """Raise BrokerUnavailable unless the Celery broker answers within a few seconds."""
-    from digitsite.celery import app
-
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
-    except Exception as exc:  # kombu raises several types for "nothing there"
+        redis_ping(celery_app.conf.broker_url, timeout=settings.CELERY_BROKER_CONNECTION_TIMEOUT)
+    except (redis.RedisError, ValueError) as exc:  # nothing there, or a malformed URL
         raise BrokerUnavailable(f"Redis at {settings.REDIS_URL} is not reachable ({exc}); start Redis and try again") from exc
 
 
@@ -105,7 +94,7 @@ def training_job_create(
             trigger=trigger,
         )
         if enqueue:
-            transaction.on_commit(lambda: _enqueue(job))
+            transaction.on_commit(lambda: training_job_enqueue(job=job))
     job.refresh_from_db()
     return job
 
@@ -128,43 +117,9 @@ def _fine_tune_config(config: TrainConfig) -> TrainConfig:
     return TrainConfig.from_dict({**config.to_dict(), **inherited, "architecture": architecture})
 
 
-def training_job_trigger() -> TrainingJob | None:
-    """The learning loop's periodic check (beat): queue one fine-tune job of the serving version
-    when RETRAIN_AFTER_REVIEWS reviewed drawings are newer than its training data and no job is
-    queued or running. None when it is not due (or off, or another call queued it).
-
-    Exactly one job per trigger, however many beat processes or redelivered messages call this:
-    the check and the insert run under a lock on the serving version's row, so concurrent calls
-    take turns and the later one sees the first one's job; and the database refuses a second
-    pending automatic job (the one_pending_triggered_job constraint) whatever the caller did.
-    """
-    if settings.RETRAIN_AFTER_REVIEWS <= 0:
-        return None
-    broker_check()
-    with transaction.atomic():
-        active = ModelVersion.objects.select_for_update().filter(is_active=True).first()
-        if active is None:
-            return None
-        status = retraining_status_get()
-        if status.pending_job is not None or status.remaining > 0:
-            return None
-        try:
-            with transaction.atomic():
-                config = {**FINE_TUNE, "replay_size": settings.RETRAIN_REPLAY_SIZE, "epochs": settings.RETRAIN_EPOCHS}
-                job = training_job_create(requested_by=None, config=config, include_user_drawings=True,
-                                          trigger=TrainingJob.Trigger.REVIEWS, enqueue=False)
-        except IntegrityError:  # another trigger's job got there first
-            logger.info("retraining trigger: a triggered job is already pending")
-            return None
-        logger.info("retraining trigger: %s new reviews since %s, queued fine-tune job %s",
-                    status.new_reviews, status.since, job.pk)
-        transaction.on_commit(lambda: _enqueue(job))
-    return job
-
-
-def _enqueue(job: TrainingJob) -> None:
-    from recognizer.tasks import training_job_run as training_job_run_task
-
+def training_job_enqueue(*, job: TrainingJob) -> None:
+    """Send a committed job to the training queue (call it from transaction.on_commit). If Redis
+    refuses, the job is marked failed with the reason and BrokerUnavailable is raised."""
     try:
         result = training_job_run_task.apply_async(args=[job.pk])
     except Exception as exc:
@@ -199,267 +154,6 @@ def training_job_retry(*, job: TrainingJob, requested_by) -> TrainingJob:
         user_drawings_cutoff=job.user_drawings_cutoff,
         retry_of=job,
     )
-
-
-def training_job_run(
-    *, job_id: int, task_id: str = "", worker: str = "", on_progress: Callable[[Progress], None] | None = None
-) -> TrainingJob | None:
-    """Claim the job and run it. A job already claimed or finished is left alone (None).
-    `on_progress` also receives every progress report (the CLI draws its progress bar with it)."""
-    now = timezone.now()
-    claimed = TrainingJob.objects.filter(pk=job_id, status=TrainingJob.Status.QUEUED, cancel_requested=False).update(
-        status=TrainingJob.Status.RUNNING, started_at=now, heartbeat_at=now, worker=worker[:200],
-        celery_task_id=task_id or "", attempts=F("attempts") + 1,
-    )
-    if not claimed:
-        logger.info("training job %s: already claimed or finished, nothing to do", job_id)
-        return None
-    job = TrainingJob.objects.get(pk=job_id)
-    _execute(job, on_progress)
-    job.refresh_from_db()
-    return job
-
-
-def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -> None:
-    log = _JobLog(job)
-    heartbeat = _Heartbeat(job.pk, settings.TRAINING_HEARTBEAT_SECONDS)
-    heartbeat.start()
-    name = f"job-{job.pk}-{timezone.now():%Y%m%d-%H%M%S}"
-    artifact_dir = Path(settings.MODEL_DIR) / name
-    try:
-        parent = model_version_get_active()
-        config = TrainConfig.from_dict(job.config)
-        extra, evaluation_sets, snapshot = _user_drawing_data(job)
-        log.write(f"training {name} on {snapshot['description']} with {job.config}")
-        from ml.canvas_style import canvas_style_test_set
-        from ml.train import train
-
-        canvas_style = canvas_style_test_set(
-            settings.MNIST_DIR, cache_dir=settings.DATASET_CACHE_DIR, limit=settings.CANVAS_STYLE_EVAL_SIZE
-        )
-        evaluation_sets = {"canvas_style": canvas_style, **evaluation_sets}
-        initial_model, replay = None, {}
-        if config.warm_start:
-            if parent is None or parent.metadata.get("architecture", config.architecture) != config.architecture:
-                raise ValueError("the serving version changed since the job was queued: it fine-tunes "
-                                 f"{config.architecture}, {parent.name if parent else 'nothing'} serves")
-            # The serving version may have been trained on another machine: fetched by sha256.
-            initial_model = artifact_local_dir(artifact_path=parent.artifact_path, sha256=parent.sha256,
-                                               with_keras=True) / "model.keras"
-            replay = _replay_sets(parent, config)
-            snapshot = {**snapshot, "fine_tuned_from": parent.name,
-                        "replay": {"mnist": config.replay_size or "all", **{k: len(v.labels) for k, v in replay.items()}}}
-            log.write(f"fine-tuning {parent.name}, replaying {snapshot['replay']}")
-
-        # Every job is scored on the real writers it did not train on (when the data is there).
-        pendigits_dir = settings.PENDIGITS_DIR if Path(settings.PENDIGITS_DIR).exists() else None
-        metadata = train(
-            config,
-            mnist_dir=settings.MNIST_DIR,
-            output_dir=settings.MODEL_DIR,
-            name=name,
-            extra=extra,
-            evaluation_sets=evaluation_sets,
-            progress=_ProgressReporter(job, log, on_progress),
-            initial_model=initial_model,
-            replay=replay,
-            pendigits_dir=pendigits_dir,
-            cache_dir=settings.DATASET_CACHE_DIR,
-            real_writer_limit=settings.REAL_WRITER_EVAL_SIZE,
-        )
-        gate = _gate(parent, metadata["metrics"], evaluation_sets) if parent is not None else {}
-        if gate:
-            log.write(f"gate against {parent.name}: {gate['summary']}")
-        with transaction.atomic():
-            still_running = TrainingJob.objects.select_for_update().filter(pk=job.pk, status=TrainingJob.Status.RUNNING)
-            if not still_running.exists():
-                raise JobStateError("the job was ended while it ran (reaped or cancelled)")
-            version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot,
-                                             gate=gate)
-            real = version.real_writer_accuracy
-            log.write(f"registered model version {version.name}: MNIST test {version.mnist_test_accuracy:.2%}, "
-                      f"canvas-style {version.canvas_style_accuracy:.2%}, "
-                      + (f"real writers {real:.2%}" if real is not None else "real writers not measured"))
-            _promote_if_blessed(job, version, parent, log)
-            still_running.update(
-                status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),
-                progress={**job.progress, "stage": "done", "percent": 100.0, "eta": 0},
-            )
-    except TrainingCancelled:
-        log.write("cancelled")
-        _finish(job, TrainingJob.Status.CANCELLED, log)
-    except BaseException as exc:  # includes Celery's SoftTimeLimitExceeded
-        log.write(traceback.format_exc(limit=8))
-        _finish(job, TrainingJob.Status.FAILED, log, error=f"{type(exc).__name__}: {exc}")
-        _discard(artifact_dir)
-        if not isinstance(exc, Exception):
-            raise
-    finally:
-        heartbeat.stop()
-
-
-# Earlier training data beyond MNIST that a fine-tune replays a sample of, keyed by the name the
-# parent's metadata["data"] (or its "replay") records it under: name -> loader(size=, seed=) ->
-# ml.train.ExtraData. The real-writer set (issue 16's ml/pendigits.py) registers its loader here,
-# e.g. REPLAY_SETS["real_writers"], so a fine-tune of a model trained on it keeps practising it.
-REPLAY_SETS: dict[str, Callable[..., ExtraData]] = {}
-
-
-def _replay_sets(parent: ModelVersion, config: TrainConfig) -> dict[str, ExtraData]:
-    trained_on = parent.metadata.get("data") or {}
-    used = set(trained_on) | set(trained_on.get("replay") or {})
-    return {name: load(size=config.replay_size, seed=config.seed) for name, load in REPLAY_SETS.items() if name in used}
-
-
-def _gate(parent: ModelVersion, candidate_metrics: dict, evaluation_sets: dict) -> dict:
-    """Score the parent (the version serving when the job started) on exactly the sets the
-    candidate was scored on (MNIST test and every evaluation set), and compare (ml.gate)."""
-    from ml.data import load_mnist
-    from ml.evaluate import evaluate_sets
-    from ml.gate import gate_compare
-    from ml.predict import Predictor
-
-    test = load_mnist(settings.MNIST_DIR, "test")
-    served = Predictor.load(artifact_local_dir(artifact_path=parent.artifact_path, sha256=parent.sha256),
-                            expected_sha256=parent.sha256)
-    sets = {"mnist_test": (test.images, test.labels), **evaluation_sets}
-    reused = {}
-    if (parent.metadata.get("data") or {}).get("mnist_test_checksums") == test.checksums and "mnist_test" in parent.metrics:
-        # The same model bytes (sha256 checked above) on the same files (md5 sums) score the same:
-        # its recorded MNIST figures are what scoring again would give, half a minute sooner.
-        reused["mnist_test"] = parent.metrics["mnist_test"]
-        del sets["mnist_test"]
-    baseline = {**reused, **evaluate_sets(served.probabilities, sets)}
-    return {"baseline": parent.name, "baseline_metrics": baseline, **gate_compare(candidate_metrics, baseline)}
-
-
-def _promote_if_blessed(job: TrainingJob, version: ModelVersion, parent, log: "_JobLog") -> None:
-    """With RETRAIN_AUTO_PROMOTE, the loop's own candidate serves if the gate blessed it and the
-    version it was compared with still serves; anything else waits for a person in the admin."""
-    if job.trigger != TrainingJob.Trigger.REVIEWS or not settings.RETRAIN_AUTO_PROMOTE:
-        return
-    if version.is_blessed is not True:
-        log.write("not promoted: the gate refused it")
-        return
-    if parent is None or model_version_get_active() != parent:
-        log.write("not promoted: the serving version changed while it trained")
-        return
-    try:
-        model_version_promote(version=version, by=None, automatic=True,
-                              reason=f"automatic, gate against {parent.name}: {version.gate['summary']}")
-    except PromotionRefused as exc:
-        log.write(f"not promoted: {exc}")
-        return
-    log.write(f"promoted automatically: {version.name} serves")
-
-
-def _finish(job: TrainingJob, status: str, log: "_JobLog", error: str = "") -> None:
-    TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.RUNNING).update(
-        status=status, finished_at=timezone.now(), error=error[:2000], log_tail=log.text()
-    )
-
-
-def _discard(artifact_dir: Path) -> None:
-    """An artifact whose job did not succeed is never registered; remove what was written of it,
-    here and in the models storage (an upload cut short by the failure)."""
-    if ModelVersion.objects.filter(artifact_path=artifact_dir.name).exists():
-        return
-    shutil.rmtree(artifact_dir, ignore_errors=True)
-    artifact_discard(artifact_path=artifact_dir.name)
-
-
-def _user_drawing_data(job: TrainingJob):
-    if not job.include_user_drawings:
-        return None, {}, {"description": "MNIST", "user_drawings": 0}
-    training_set = training_set_get(cutoff=job.user_drawings_cutoff)
-    snapshot = {
-        "description": f"MNIST + {len(training_set.train_labels)} user drawings" if job.config.get("use_mnist", True)
-        else f"{len(training_set.train_labels)} user drawings",
-        **training_set.snapshot,
-    }
-    extra = ExtraData(images=training_set.train_images, labels=training_set.train_labels, description=training_set.snapshot)
-    return extra, {"user_holdout": (training_set.holdout_images, training_set.holdout_labels)}, snapshot
-
-
-class _JobLog:
-    """The last lines of a job's log, kept on the job row."""
-
-    def __init__(self, job: TrainingJob):
-        self.lines = job.log_tail.splitlines()
-
-    def write(self, line: str) -> None:
-        stamp = timezone.now().strftime("%H:%M:%S")
-        self.lines.extend(f"{stamp} {part}" for part in line.rstrip().splitlines())
-        self.lines = self.lines[-LOG_TAIL_LINES:]
-
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-
-class _ProgressReporter:
-    """Writes progress to the job row (at most every PROGRESS_SECONDS) and checks for cancel."""
-
-    PROGRESS_SECONDS = 1.0
-
-    def __init__(self, job: TrainingJob, log: _JobLog, echo: Callable[[Progress], None] | None):
-        self.job = job
-        self.log = log
-        self.echo = echo
-        self.history: list[dict] = []
-        self.last_write = 0.0
-
-    def __call__(self, progress: Progress) -> None:
-        if self.echo is not None:
-            self.echo(progress)
-        important = progress.stage != "training" or progress.epoch_metrics is not None
-        if progress.epoch_metrics:
-            self.history.append(progress.epoch_metrics)
-            shown = ", ".join(f"{k} {v:.4f}" for k, v in progress.epoch_metrics.items() if k not in ("epoch", "elapsed"))
-            self.log.write(f"epoch {progress.epoch}/{progress.epochs}: {shown}")
-        elif progress.stage != "training":
-            self.log.write(f"{progress.stage}...")
-        if not important and time.monotonic() - self.last_write < self.PROGRESS_SECONDS:
-            return
-        self.last_write = time.monotonic()
-        state = {
-            "stage": progress.stage, "epoch": progress.epoch, "epochs": progress.epochs, "batch": progress.batch,
-            "batches": progress.batches, "percent": progress.percent, "elapsed": progress.elapsed, "eta": progress.eta,
-        }
-        self.job.progress = state
-        TrainingJob.objects.filter(pk=self.job.pk).update(
-            progress=state, history=self.history, log_tail=self.log.text(), heartbeat_at=timezone.now()
-        )
-        if TrainingJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
-            raise TrainingCancelled
-
-
-class _Heartbeat:
-    """Touches heartbeat_at every few seconds from a thread, also during long non-batch stages."""
-
-    def __init__(self, job_id: int, every: float):
-        self.job_id = job_id
-        self.every = every
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"heartbeat-job-{job_id}", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=self.every + 5)
-
-    def _run(self) -> None:
-        try:
-            while not self.stopped.wait(self.every):
-                try:
-                    TrainingJob.objects.filter(pk=self.job_id, status=TrainingJob.Status.RUNNING).update(
-                        heartbeat_at=timezone.now()
-                    )
-                except DatabaseError as exc:  # a busy or briefly unreachable database: try again next beat
-                    logger.warning("training job %s: heartbeat not recorded: %s", self.job_id, exc)
-        finally:
-            connection.close()
 
 
 def training_jobs_fail_stale(*, older_than: timedelta | None = None) -> int:

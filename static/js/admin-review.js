@@ -14,14 +14,9 @@
     remaining: null, // unreviewed drawings on the server, skipped ones included (null: not loaded yet)
     skipped: [], // ids set aside this visit
     skippedLeft: 0, // how many of those are still unreviewed
-    history: [], // {before: drawing-json, after: drawing-json}
+    decisions: [], // this visit's, for undo: {before: drawing-json, after: drawing-json}
     busy: false,
   };
-
-  function csrf() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
 
   function render() {
     const drawing = state.current;
@@ -43,7 +38,7 @@
       button.classList.toggle("predicted", !!drawing && Number(button.dataset.label) === drawing.predicted_digit);
     });
     $("review-reject").disabled = $("review-skip").disabled = !drawing || state.busy;
-    $("review-undo").disabled = !state.history.length || state.busy;
+    $("review-undo").disabled = !state.decisions.length || state.busy;
     if (!drawing) return;
     $("review-image").src = drawing.image_url;
     $("review-input").src = drawing.input_url;
@@ -69,7 +64,7 @@
   function decide(drawing, body) {
     return getJson(decideUrl(drawing.id), {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": window.csrfToken() },
       body: JSON.stringify({ ...body, expected_version: drawing.label_version }),
     });
   }
@@ -102,21 +97,21 @@
     if (!state.current) return;
     step(async () => {
       const data = await decide(state.current, body);
-      state.history.push({ before: state.current, after: data.drawing });
+      state.decisions.push({ before: state.current, after: data.drawing });
       log(describe(data.drawing));
       await loadNext();
     });
   }
 
   function undo() {
-    if (!state.history.length) return;
+    if (!state.decisions.length) return;
     step(async () => {
-      const last = state.history[state.history.length - 1];
+      const last = state.decisions[state.decisions.length - 1];
       const before = last.before;
       const body = before.review_status === "unreviewed" ? { unreview: true }
         : before.review_status === "rejected" ? { reject: true } : { label: before.label };
       const data = await decide(last.after, body);
-      state.history.pop();
+      state.decisions.pop();
       log("undone: back to " + describe(data.drawing));
       state.skipped = state.skipped.filter((id) => id !== data.drawing.id);
       state.current = data.drawing;

@@ -3,7 +3,7 @@ page.route (UI states only; the happy path always goes to the real server)."""
 
 import json
 
-from tests.e2e.conftest import axe_violations
+from tests.e2e.helpers import axe_violations
 
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},

@@ -1,23 +1,17 @@
 """Real Chromium (Debian's, never a downloaded one) driven by Playwright against live_server."""
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS
+
 # Playwright's sync API keeps an event loop running in this thread; Django's ORM calls made by
 # the test itself are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-quic",
-]
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts" / "screenshots"
-
-pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +22,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
-
-
-NODE_MODULES = Path(__file__).resolve().parent.parent.parent / "node_modules"
 
 
 @pytest.fixture
@@ -70,20 +61,3 @@ def screenshot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
-
-
-def log_in(page, username, password):
-    """Log in through the admin's login form (staff and reviewers)."""
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-
-
-def axe_violations(page, tags=("wcag2a", "wcag2aa")) -> list:
-    """axe-core's WCAG 2 A/AA violations on the page as it is now (`tags`: axe's rule tags, e.g. add
-    "wcag21a", "wcag21aa" for WCAG 2.1). axe is evaluated through the DevTools protocol: the site's
-    Content-Security-Policy rightly refuses an injected <script>."""
-    page.evaluate((NODE_MODULES / "axe-core" / "axe.min.js").read_text())
-    result = page.evaluate("axe.run(document, {runOnly: %s})" % json.dumps(list(tags)))
-    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import axe_violations, log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 

@@ -3,18 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_canvas_drawing import draw_seven
+from tests.e2e.helpers import draw_seven, sign_up
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_up(page, username):
-    page.goto("/accounts/signup/")
-    page.fill("#id_username", username)
-    page.fill("#id_password1", "a-long-password-42")
-    page.fill("#id_password2", "a-long-password-42")
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("button", name=f"Log out {username}")).to_be_visible()
 
 
 def test_each_user_sees_only_their_own_history(desktop_page, screenshot):

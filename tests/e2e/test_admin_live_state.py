@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from recognizer.models import TrainingJob
-from tests.e2e.conftest import axe_violations, log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 

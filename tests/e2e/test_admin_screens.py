@@ -11,9 +11,10 @@ from playwright.sync_api import expect
 
 from recognizer.models import Drawing, ModelVersion, TrainingJob
 from recognizer.selectors import model_version_get_active
-from recognizer.services.drawings import drawing_create_with_prediction, drawing_review
+from recognizer.services.drawings import drawing_create_with_prediction
+from recognizer.services.reviews import drawing_review_label
 from tests.canvases import seven_png
-from tests.e2e.conftest import axe_violations, log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +34,7 @@ def screens(django_user_model):
     for age, label in ((2, 7), (1, 7), (1, 1), (0, 7)):
         drawing, _ = drawing_create_with_prediction(image=seven_png(), owner=root)
         Drawing.objects.filter(pk=drawing.pk).update(created_at=timezone.now() - timedelta(days=age))
-        drawing_review(drawing=drawing, reviewed_by=root, label=label)
+        drawing_review_label(drawing=drawing, reviewed_by=root, label=label)
         drawings.append(drawing)
     version = model_version_get_active()
     confusion = [[0] * 10 for _ in range(10)]

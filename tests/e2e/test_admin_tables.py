@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from recognizer.models import Drawing, ModelVersionChange, TrainingJob
 from recognizer.selectors import model_version_get_active
-from recognizer.services.drawings import drawing_create_with_prediction, drawing_review
+from recognizer.services.drawings import drawing_create_with_prediction
+from recognizer.services.reviews import drawing_review_label
 from tests.canvases import seven_png
-from tests.e2e.conftest import axe_violations, log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +32,7 @@ def admin_data(django_user_model):
     for label in (7, 1, None):
         drawing, _ = drawing_create_with_prediction(image=seven_png(), owner=root)
         if label is not None:
-            drawing_review(drawing=drawing, reviewed_by=root, label=label)
+            drawing_review_label(drawing=drawing, reviewed_by=root, label=label)
     Drawing.objects.update(user_label=3)
     version = model_version_get_active()
     job = TrainingJob.objects.create(config={"epochs": 7, "train_limit": 2000}, include_user_drawings=True,

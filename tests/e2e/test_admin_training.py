@@ -7,8 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer.models import ModelVersion, TrainingJob
-from tests.e2e.conftest import log_in
-from tests.e2e.test_canvas_drawing import draw_seven
+from tests.e2e.helpers import draw_seven, log_in
 from tests.workers import needs_postgresql
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, needs_postgresql]

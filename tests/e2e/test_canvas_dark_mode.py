@@ -9,7 +9,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from recognizer.models import Drawing
-from tests.e2e.canvas_states import DRAWING_PUT, assert_axe_passes, new_page
+from tests.e2e.canvas_states import assert_axe_passes, new_page
 from tests.e2e.test_canvas_drawing import draw_seven
 
 pytestmark = pytest.mark.e2e

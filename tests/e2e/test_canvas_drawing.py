@@ -4,20 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer.models import Drawing
+from tests.e2e.helpers import draw_seven
 
 pytestmark = pytest.mark.e2e
-
-
-def draw_seven(page, lift=True):
-    """A 7 drawn with the mouse; with lift=False the button stays down (still drawing)."""
-    box = page.locator("#pad").bounding_box()
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(x + 0.25 * w, y + 0.2 * h)
-    page.mouse.down()
-    page.mouse.move(x + 0.75 * w, y + 0.2 * h, steps=12)
-    page.mouse.move(x + 0.42 * w, y + 0.85 * h, steps=16)
-    if lift:
-        page.mouse.up()
 
 
 def test_mouse_drawing_gets_a_prediction_and_is_stored(desktop_page, screenshot):

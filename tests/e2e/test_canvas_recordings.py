@@ -14,35 +14,11 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer.models import Drawing
-from tests.e2e.test_phone_and_accessibility import touch_stroke
+from tests.e2e.helpers import arc, curve, line, spaced, touch_stroke
 
 pytestmark = pytest.mark.e2e
 
 RECORDINGS = Path(__file__).resolve().parent.parent.parent / "test-artifacts" / "canvas-recordings"
-STEP = 0.02  # pen sample spacing, in digit-box units
-
-
-def line(*points):
-    """A polyline through points, sampled every STEP."""
-    out = [points[0]]
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
-        n = max(1, round(math.dist((x0, y0), (x1, y1)) / STEP))
-        out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
-    return out
-
-
-def arc(cx, cy, rx, ry, start, end):
-    """An elliptical arc from angle start to end (degrees, counter-clockwise as seen on screen)."""
-    n = max(2, round(math.radians(abs(end - start)) * max(rx, ry) / STEP))
-    angles = (math.radians(start + (end - start) * i / n) for i in range(n + 1))
-    return [(cx + rx * math.cos(a), cy - ry * math.sin(a)) for a in angles]
-
-
-def curve(p0, p1, p2):
-    """A quadratic Bezier curve from p0 to p2 pulled towards p1."""
-    n = max(2, round((math.dist(p0, p1) + math.dist(p1, p2)) / STEP))
-    return [tuple((1 - t) ** 2 * a + 2 * (1 - t) * t * b + t * t * c for a, b, c in zip(p0, p1, p2))
-            for t in (i / n for i in range(n + 1))]
 
 
 def eight():
@@ -72,15 +48,6 @@ DIGITS = {
 # Where the digit box goes on the canvas: its top-left and its size, as fractions of the canvas side.
 PLACEMENTS = {"large": (0.15, 0.12, 0.76), "small": (0.12, 0.1, 0.38)}
 PHONE_DIGITS = (0, 4, 7)
-
-
-def spaced(points, gap):
-    """Points at least gap px apart (and the last), like the pointer events of a moving pen."""
-    out = [points[0]]
-    for p in points[1:-1]:
-        if math.dist(p, out[-1]) >= gap:
-            out.append(p)
-    return out + [points[-1]]
 
 
 def draw(page, strokes, placement, touch=False):

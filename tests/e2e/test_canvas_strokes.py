@@ -8,9 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer.models import Drawing
-from tests.e2e.conftest import log_in
-from tests.e2e.test_canvas_recordings import arc, curve, line, spaced
-from tests.e2e.test_phone_and_accessibility import touch_stroke
+from tests.e2e.helpers import arc, curve, line, log_in, spaced, touch_stroke
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 from recognizer.models import TrainingJob
 from recognizer.services.drawings import drawing_create_with_prediction
 from tests.canvases import seven_png
-from tests.e2e.conftest import log_in
-from tests.e2e.test_canvas_drawing import draw_seven
+from tests.e2e.helpers import draw_seven, log_in
 
 pytestmark = pytest.mark.e2e
 

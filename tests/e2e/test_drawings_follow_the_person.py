@@ -5,8 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer.models import Drawing
-from tests.e2e.test_accounts_history import sign_up
-from tests.e2e.test_canvas_drawing import draw_seven
+from tests.e2e.helpers import draw_seven, sign_up
 
 pytestmark = pytest.mark.e2e
 

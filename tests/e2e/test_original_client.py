@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer.models import Drawing
-from tests.e2e.conftest import NODE_MODULES
+from tests.e2e.helpers import NODE_MODULES
 
 pytestmark = pytest.mark.e2e
 

@@ -7,22 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer.models import Drawing
-from tests.e2e.conftest import axe_violations
-from tests.e2e.test_canvas_drawing import draw_seven
+from tests.e2e.helpers import axe_violations, draw_seven, touch_stroke
 
 pytestmark = pytest.mark.e2e
-
-
-def touch_stroke(page, points):
-    """A finger stroke, sent as real touch events (Chromium turns them into touch pointer events)."""
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
-    for start, end in zip(points, points[1:]):
-        for step in range(1, 9):
-            x = start[0] + (end[0] - start[0]) * step / 8
-            y = start[1] + (end[1] - start[1]) * step / 8
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
 def test_finger_drawing_on_a_phone_does_not_scroll_and_gets_an_answer(phone_page, screenshot):

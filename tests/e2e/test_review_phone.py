@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from recognizer.models import Drawing
 from recognizer.services.drawings import drawing_create_with_prediction
 from tests.canvases import seven_png
-from tests.e2e.conftest import axe_violations, log_in
+from tests.e2e.helpers import axe_violations, log_in
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from django.conf import settings as django_settings
-
 from ml.canvas_style import (
     SCHEMES,
     canvas_style_example,
@@ -22,6 +20,7 @@ from ml.evaluate import evaluate
 from ml.predict import Predictor
 from ml.preprocess import canvas_to_array, decode_canvas
 from tests.canvases import MNIST_DIR
+from tests.helpers import SHIPPED_MODEL_DIR
 
 SAMPLE_SIZE = 500  # the first 500 MNIST test digits, redrawn: built in ~3 s
 
@@ -83,5 +82,5 @@ def test_the_cached_set_equals_a_fresh_build(tmp_path):
 
 def test_shipped_model_recognises_canvas_style_digits(tmp_path):
     images, labels = canvas_style_test_set(MNIST_DIR, cache_dir=tmp_path, limit=SAMPLE_SIZE)
-    metrics = evaluate(Predictor.load(django_settings.SHIPPED_MODEL_DIR).probabilities, images, labels)
+    metrics = evaluate(Predictor.load(SHIPPED_MODEL_DIR).probabilities, images, labels)
     assert metrics["accuracy"] >= 0.98, metrics["per_digit_accuracy"]

@@ -12,10 +12,7 @@ from ml.evaluate import evaluate
 from ml.predict import Predictor
 from ml.preprocess import canvas_to_array
 from tests.canvases import MNIST_DIR, seven_png
-
-from django.conf import settings as django_settings
-
-SHIPPED = django_settings.SHIPPED_MODEL_DIR
+from tests.helpers import SHIPPED_MODEL_DIR as SHIPPED
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +40,7 @@ def test_prediction_has_ten_probabilities(predictor):
     assert prediction.confidence == max(prediction.probabilities)
 
 
+@pytest.mark.slow  # loading TensorFlow and Keras-scoring 10,000 images: most of the quick loop's time
 def test_serving_model_matches_keras_on_the_whole_test_set(predictor, mnist_test):
     keras = pytest.importorskip("keras")
     model = keras.saving.load_model(SHIPPED / "model.keras")

@@ -5,8 +5,7 @@ import pytest
 
 from ml.train import TrainConfig, _training_data, train
 from tests.canvases import MNIST_DIR
-
-SHIPPED = __import__("pathlib").Path(__file__).resolve().parents[2] / "models" / "digitsite-v3"
+from tests.helpers import SHIPPED_MODEL_DIR as SHIPPED
 
 
 def test_replay_is_a_seeded_sample_of_the_whole_training_split():

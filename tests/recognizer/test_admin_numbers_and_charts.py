@@ -13,7 +13,8 @@ from recognizer.charts import confusion_heatmap, line_chart, per_digit_cells
 from recognizer.formatting import ms_text, percent_text
 from recognizer.models import Drawing, ModelVersion, Prediction
 from recognizer.selectors import model_version_get_active
-from recognizer.services.drawings import drawing_create_with_prediction, drawing_review
+from recognizer.services.drawings import drawing_create_with_prediction
+from recognizer.services.reviews import drawing_review_label
 from tests.canvases import seven_png
 
 RAW_FLOAT = re.compile(r"\b\d+\.\d{5,}\b")  # 0.9999169111251831, 1.64476299994476
@@ -110,7 +111,7 @@ def test_statistics_page_plots_days_and_formats_every_number(admin_client, djang
         drawing, _ = drawing_create_with_prediction(image=seven_png())
         created = timezone.now() - timedelta(days=age)
         Drawing.objects.filter(pk=drawing.pk).update(created_at=created)
-        drawing_review(drawing=drawing, reviewed_by=root, label=7 if age else 1)
+        drawing_review_label(drawing=drawing, reviewed_by=root, label=7 if age else 1)
         days.append(timezone.localdate(created).isoformat())
     response = admin_client.get(reverse("admin:recognizer_drawing_stats"))
     page = response.content.decode()

@@ -97,11 +97,11 @@ def test_staff_without_review_permission_cannot_review(client, django_user_model
 
 @pytest.mark.django_db
 def test_stats_page_and_download(reviewer_client, drawings):
-    from recognizer.services.drawings import drawing_review
+    from recognizer.services.reviews import drawing_review_label
 
     rita = reviewer_client.get("/admin/").wsgi_request.user
-    drawing_review(drawing=drawings[0], reviewed_by=rita, label=7)
-    drawing_review(drawing=drawings[1], reviewed_by=rita, label=1)
+    drawing_review_label(drawing=drawings[0], reviewed_by=rita, label=7)
+    drawing_review_label(drawing=drawings[1], reviewed_by=rita, label=1)
     page = reviewer_client.get(reverse("admin:recognizer_drawing_stats"))
     assert page.status_code == 200
     assert page.context["live"]["count"] == 2 and page.context["live"]["accuracy"] == 0.5
@@ -135,6 +135,7 @@ def test_keyboard_review_can_label_a_drawing_zero(reviewer_client, drawings):
     ('{"label": 5.5}', 422), ('{"label": "5"}', 422), ('{"label": true}', 422), ('{"label": -1}', 422),
     ('{"label": 3, "expected_version": 1e400}', 422), ('{"label": 3, "expected_version": "1"}', 422),
     ('{"label": 3, "expected_version": NaN}', 422), ('{"reject": "yes"}', 422), ("{}", 422),
+    ('{"label": 3, "reject": true}', 422), ('{"reject": true, "unreview": true}', 422),
 ])
 def test_keyboard_review_refuses_malformed_bodies_without_a_500_or_a_write(reviewer_client, drawings, body, status):
     response = decide(reviewer_client, drawings[0], body)

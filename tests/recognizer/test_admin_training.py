@@ -8,9 +8,8 @@ from digitsite.celery import app
 from recognizer.models import ModelVersion, ModelVersionChange, TrainingJob
 from recognizer.selectors import model_version_get_active
 from recognizer.services.model_versions import model_version_register
-from django.conf import settings
+from tests.helpers import SHIPPED
 
-SHIPPED = settings.SHIPPED_MODEL_DIR.name  # the model committed with the code, active after migrate
 
 LAUNCH = reverse("admin:recognizer_trainingjob_launch")
 VALID = {"architecture": "cnn-bn", "epochs": 1, "batch_size": 32, "learning_rate": 0.003, "augment": "on",

@@ -10,7 +10,8 @@ from django.urls import reverse
 from ml.train import TrainConfig
 from recognizer.admin.forms import TrainingJobLaunchForm
 from recognizer.models import TrainingJob
-from recognizer.services.drawings import drawing_create_with_prediction, drawing_review
+from recognizer.services.drawings import drawing_create_with_prediction
+from recognizer.services.reviews import drawing_review_label
 from recognizer.services.training import training_job_create
 from tests.canvases import seven_png
 
@@ -95,7 +96,7 @@ def test_user_drawings_alone_are_counted_train_part_only(admin_client, user, sen
 
     drawings = [drawing_create_with_prediction(image=seven_png(), owner=user)[0] for _ in range(12)]
     for drawing in drawings:
-        drawing_review(drawing=drawing, reviewed_by=user, label=7)
+        drawing_review_label(drawing=drawing, reviewed_by=user, label=7)
     trained_on = sum(not drawing_is_held_out(d.pk) for d in drawings)
     assert training_data_count(use_mnist=False, train_limit=None, include_user_drawings=True) == trained_on
     assert training_data_count(use_mnist=True, train_limit=500, include_user_drawings=True) == 500 + trained_on

@@ -16,9 +16,8 @@ from recognizer.models import ModelVersion
 from recognizer.services.artifacts import artifact_discard, artifact_has_keras, artifact_local_dir, artifact_store
 from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_register
 from recognizer.services.predictors import predictor_forget, predictor_get_serving, predictor_recheck_active
-from tests.conftest import ModelDir
+from tests.helpers import SHIPPED, ModelDir
 
-SHIPPED = settings.SHIPPED_MODEL_DIR.name
 FILES = ("model.tflite", "model.keras", "metadata.json")
 
 

@@ -8,7 +8,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
 from ml.user_strokes import quickdraw_simplified
-from recognizer.services.drawings import drawing_put, drawing_review, drawing_withdraw
+from recognizer.services.drawings import drawing_put, drawing_withdraw
+from recognizer.services.reviews import drawing_review_label, drawing_review_reject
 from tests.canvases import FOUR_IN_TWO_STROKES, pen_strokes, strokes_png
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def drawn(polylines, *, label=None, reviewer=None, strokes=True):
     drawing, _ = drawing_put(drawing_id=uuid.uuid4(), image=strokes_png(polylines), sequence=1, owner=AnonymousUser(),
                              visitor_id="v", strokes=pen_strokes(polylines) if strokes else None)
     if label is not None:
-        drawing = drawing_review(drawing=drawing, reviewed_by=reviewer, label=label)
+        drawing = drawing_review_label(drawing=drawing, reviewed_by=reviewer, label=label)
     return drawing
 
 
@@ -29,7 +30,7 @@ def test_reviewed_drawings_with_strokes_are_written_one_line_each(tmp_path, user
     drawn(FOUR_IN_TWO_STROKES)  # not reviewed
     drawn(FOUR_IN_TWO_STROKES, label=4, reviewer=user, strokes=False)  # no strokes to write
     rejected = drawn(SEVEN)
-    drawing_review(drawing=rejected, reviewed_by=user, reject=True)
+    drawing_review_reject(drawing=rejected, reviewed_by=user)
     withdrawn = drawn(FOUR_IN_TWO_STROKES)
     drawing_withdraw(drawing_id=withdrawn.id, visitor_id="v")
     output = tmp_path / "digits.ndjson"

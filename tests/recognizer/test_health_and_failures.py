@@ -3,7 +3,6 @@
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,9 +15,10 @@ import pytest
 from recognizer.services.model_versions import model_version_register
 from recognizer.services.predictors import predictor_forget
 from tests.canvases import data_url, seven_png
-from django.conf import settings
+from tests.helpers import SHIPPED, free_port
 
-SHIPPED = settings.SHIPPED_MODEL_DIR.name  # the model committed with the code, active after migrate
+pytestmark = pytest.mark.usefixtures("fresh_predictor")  # each test starts as a new web process would
+
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -26,10 +26,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 def predict(client):
     return client.post("/api/predictions", {"image": data_url(seven_png())}, content_type="application/json")
 
-
-@pytest.fixture(autouse=True)
-def fresh_process(fresh_predictor):
-    pass
 
 
 @pytest.mark.django_db
@@ -73,12 +69,6 @@ def test_each_request_is_logged_with_latency_and_model_version(client, caplog):
     line = json.loads([r.getMessage() for r in caplog.records if r.name == "digitsite.requests"][-1])
     assert line["path"] == "/api/predictions" and line["status"] == 201
     assert line["model_version"] == SHIPPED and line["ms"] > 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

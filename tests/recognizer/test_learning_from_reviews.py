@@ -9,9 +9,11 @@ import pytest
 from ml.evaluate import evaluate
 from ml.predict import Predictor
 from recognizer.selectors import model_version_get_active, training_set_get
-from recognizer.services.drawings import drawing_create_with_prediction, drawing_review
+from recognizer.services.drawings import drawing_create_with_prediction
+from recognizer.services.reviews import drawing_review_label
 from recognizer.services.predictors import predictor_forget
-from recognizer.services.training import training_job_create, training_job_run
+from recognizer.services.training import training_job_create
+from recognizer.services.training_runs import training_job_run
 from tests.canvases import DIGIT_STROKES, steeply_slanted_png
 
 pytestmark = pytest.mark.slow
@@ -27,7 +29,7 @@ def test_retraining_on_reviewed_drawings_fixes_the_style_it_was_taught(settings,
     for digit in DIGIT_STROKES:
         for _ in range(60):
             drawing, _ = drawing_create_with_prediction(image=steeply_slanted_png(digit, rng))
-            drawing_review(drawing=drawing, reviewed_by=reviewer, label=digit)
+            drawing_review_label(drawing=drawing, reviewed_by=reviewer, label=digit)
 
     training_set = training_set_get()
     held_out = (training_set.holdout_images, training_set.holdout_labels)

@@ -4,7 +4,7 @@ mixed, retries with the same idempotency key. (The full 60 s run is in docs/benc
 import pytest
 from django.db import connection
 
-from tests.recognizer.test_health_and_failures import free_port
+from tests.helpers import free_port
 from tests.workers import needs_postgresql
 
 pytestmark = [pytest.mark.slow, needs_postgresql]

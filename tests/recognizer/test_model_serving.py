@@ -7,8 +7,10 @@ from recognizer.selectors import model_version_get_active
 from recognizer.services.model_versions import model_version_promote, model_version_register
 from tests.canvases import data_url, seven_png
 from django.conf import settings
+from tests.helpers import SHIPPED, SHIPPED_MODEL_DIR
 
-SHIPPED = settings.SHIPPED_MODEL_DIR.name  # the model committed with the code, active after migrate
+pytestmark = pytest.mark.usefixtures("fresh_predictor")  # each test starts as a new web process would
+
 
 
 def predict(client):
@@ -21,9 +23,9 @@ def second_dir(model_dir):
     return model_dir.copy("second")
 
 
-@pytest.fixture(autouse=True)
-def fresh_process(fresh_predictor):
-    pass
+
+def test_the_tests_shipped_model_is_the_settings_one():
+    assert settings.SHIPPED_MODEL_DIR == SHIPPED_MODEL_DIR and SHIPPED == settings.SHIPPED_MODEL_DIR.name
 
 
 @pytest.mark.django_db

@@ -10,9 +10,8 @@ from PIL import Image
 from ml.data import load_mnist
 from recognizer.models import Drawing, LabelChange, Prediction
 from tests.canvases import MNIST_DIR, data_url, mnist_digit_png, one_png, png_bytes, seven_png
-from django.conf import settings
+from tests.helpers import SHIPPED
 
-SHIPPED = settings.SHIPPED_MODEL_DIR.name  # the model committed with the code, active after migrate
 
 URL = "/api/predictions"
 

@@ -19,7 +19,8 @@ from ml.predict import Predictor
 from ml.train import FINE_TUNE
 from recognizer.models import ModelVersionChange, TrainingJob
 from recognizer.selectors import model_version_get_active
-from recognizer.services.training import training_job_create, training_job_run
+from recognizer.services.training import training_job_create
+from recognizer.services.training_runs import training_job_run
 from tests.recognizer.reviewed import reviewed_drawings_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # each re-scores the serving model on MNIST test (10,000 LiteRT calls)
@@ -60,7 +61,7 @@ def fake_train(monkeypatch, model_dir, shipped_scores):
         (target / "metadata.json").write_text(json.dumps(metadata))
         return metadata
 
-    monkeypatch.setattr("ml.train.train", train)
+    monkeypatch.setattr("recognizer.services.training_runs.train", train)  # where the service calls it
 
     def set_shifts(**values):
         shifts.clear()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from recognizer.models import TrainingJob
 from recognizer.selectors import retraining_status_get
-from recognizer.services.training import training_job_trigger
+from recognizer.services.retraining import training_job_trigger
 from tests.recognizer.reviewed import reviewed_drawings_create
 from tests.workers import needs_postgresql
 

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ml.__main__ import add_config_arguments, config_from_arguments, print_progress
 from ml.train import FINE_TUNE
-from recognizer.services.training import BrokerUnavailable, training_job_create, training_job_run
+from recognizer.services.training import BrokerUnavailable, training_job_create
+from recognizer.services.training_runs import training_job_run
 
 
 class Command(BaseCommand):

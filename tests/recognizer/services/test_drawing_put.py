@@ -23,9 +23,9 @@ from recognizer.services.drawings import (
     DrawingSettled,
     drawing_label_set,
     drawing_put,
-    drawing_review,
     drawing_withdraw,
 )
+from recognizer.services.reviews import drawing_review_label
 from recognizer.strokes import StrokesInvalid, StrokesTooLarge
 from tests.canvases import FOUR_IN_TWO_STROKES, pen_strokes, seven_png, strokes_png
 
@@ -116,7 +116,7 @@ def test_a_drawing_by_nobody_is_updated_by_whoever_holds_its_id():
 def test_a_reviewed_drawing_can_no_longer_change(user):
     drawing_id = uuid.uuid4()
     _, drawing = four_drawn_in_two_strokes(drawing_id)
-    drawing_review(drawing=drawing, reviewed_by=user, label=4)
+    drawing_review_label(drawing=drawing, reviewed_by=user, label=4)
     with pytest.raises(DrawingSettled, match="reviewed"):
         put(drawing_id, FOUR_IN_TWO_STROKES[:1], 3)
     with pytest.raises(DrawingSettled, match="reviewed"):
@@ -140,7 +140,7 @@ def test_a_withdrawn_drawing_is_out_of_everything_and_stays_withdrawn(user):
     kept, withdrawn = uuid.uuid4(), uuid.uuid4()
     put(kept, [[(60, 60), (220, 60), (120, 240)]], 1)
     put(withdrawn, FOUR_IN_TWO_STROKES[:1], 1)
-    drawing_review(drawing=Drawing.objects.get(pk=kept), reviewed_by=user, label=7)
+    drawing_review_label(drawing=Drawing.objects.get(pk=kept), reviewed_by=user, label=7)
     drawing_withdraw(drawing_id=withdrawn, visitor_id="visitor-a")
     drawing_withdraw(drawing_id=withdrawn, visitor_id="visitor-a")  # twice is once
     assert Drawing.objects.get(pk=withdrawn).is_withdrawn  # kept, with its history
@@ -158,7 +158,7 @@ def test_a_withdrawn_reviewed_drawing_never_reaches_training(user):
     """Withdrawal is refused once reviewed; a row withdrawn by other means is still left out."""
     drawing_id = uuid.uuid4()
     _, drawing = four_drawn_in_two_strokes(drawing_id)
-    drawing_review(drawing=drawing, reviewed_by=user, label=4)
+    drawing_review_label(drawing=drawing, reviewed_by=user, label=4)
     Drawing.objects.filter(pk=drawing_id).update(withdrawn_at=timezone.now())
     assert training_set_get().snapshot["user_drawings"] == 0
 
@@ -177,7 +177,7 @@ def test_the_users_correction_is_kept_on_the_final_drawing():
 def test_review_accuracy_counts_each_drawing_once_by_its_final_answer(user):
     drawing_id = uuid.uuid4()
     _, drawing = four_drawn_in_two_strokes(drawing_id)
-    drawing_review(drawing=drawing, reviewed_by=user, label=4)
+    drawing_review_label(drawing=drawing, reviewed_by=user, label=4)
     [row] = review_accuracy_by_version()
     assert (row["total"], row["right"]) == (1, 1)
 

@@ -14,9 +14,9 @@ from recognizer.services.training import (
     training_job_cancel,
     training_job_create,
     training_job_retry,
-    training_job_run,
     training_jobs_fail_stale,
 )
+from recognizer.services.training_runs import training_job_run
 
 TINY = {"epochs": 1, "train_limit": 1000}
 

@@ -1,0 +1,19 @@
+import pytest
+
+from recognizer.services.drawings import drawing_create_with_prediction
+from tests.canvases import seven_png
+
+
+@pytest.fixture
+def reviewer(django_user_model):
+    return django_user_model.objects.create_user("rita", password="x-long-password-7", is_staff=True)
+
+
+@pytest.fixture
+def make_drawing(db):
+    """make_drawing(png=None): a drawing stored and predicted like a canvas's (a 7 by default)."""
+    def make(png=None):
+        drawing, _ = drawing_create_with_prediction(image=png or seven_png())
+        return drawing
+
+    return make
