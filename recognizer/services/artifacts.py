@@ -76,12 +76,13 @@ def artifact_local_dir(*, artifact_path: str, sha256: str, with_keras: bool = Fa
     model a fine-tune starts from), verified against `sha256`.
 
     In order: the models storage's own folder (filesystem storage); the copy shipped with the
-    code (models/ in every checkout); MODEL_CACHE_DIR/<sha256> (a training machine's copy with
+    code (models/ in every checkout, also when MODEL_DIR lacks it); MODEL_CACHE_DIR/<sha256> (a training machine's copy with
     the Keras model: <sha256>-keras), downloaded if missing. Raises ArtifactError if none is there
     or the bytes do not match: the caller keeps what it serves."""
     files = STORED_FILES if with_keras else SERVED_FILES
     storage = storages["models"]
-    if isinstance(storage, FileSystemStorage):
+    on_disk = isinstance(storage, FileSystemStorage)
+    if on_disk and Path(storage.path(artifact_path)).exists():
         path = Path(storage.path(artifact_path))
         verify_artifact(path, sha256)
         return _with_files(path, files)
@@ -92,6 +93,8 @@ def artifact_local_dir(*, artifact_path: str, sha256: str, with_keras: bool = Fa
             return _with_files(shipped, files)
         except ArtifactError:
             pass  # not the same artifact as the registered one: fetch the registered one
+    if on_disk:  # nothing to fetch from: the folder is MODEL_DIR's own
+        verify_artifact(Path(storage.path(artifact_path)), sha256)  # raises ArtifactError: missing
     cached = Path(settings.MODEL_CACHE_DIR) / (f"{sha256}-keras" if with_keras else sha256)
     if cached.exists():
         try:
