@@ -74,7 +74,7 @@ def test_serve_runs_every_role_and_serves_styled_pages_with_debug_off(tmp_path):
         assert get(f"{base}/api/docs")[0] == 200
         assert get(f"{base}/static/ninja/swagger-ui-bundle.js")[0] == 200
 
-        deadline = time.monotonic() + 90  # the Celery workers (their "ready." lines) come up beside it
+        deadline = time.monotonic() + 240  # the Celery workers (their "ready." lines) come up beside it
         while log.read_text().count("ready.") < 2:
             assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-4000:]
             time.sleep(0.5)
