@@ -120,20 +120,27 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def load_bench_main(description: str, run, *, duration: float, workers: int, port: int, errors: str, ok_message: str):
+    """The command line of both load benches: options, a fresh database (the bench counts the rows
+    it writes), the run, and its verdict (exit 1 on `errors` or rows != stored answers)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--duration", type=float, default=duration)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--port", type=int, default=8190)
+    parser.add_argument("--workers", type=int, default=workers)
+    parser.add_argument("--port", type=int, default=port)
     args = parser.parse_args()
-    database_recreate(args.database_url)  # a fresh database: the bench counts the rows it writes
+    database_recreate(args.database_url)
     result = run(args.database_url, args.duration, args.concurrency, args.workers, args.port)
     print(json.dumps(result, indent=2))
-    ok = result["server_errors"] == 0 and result["rows_written"] == result["stored_answers"]
-    print("OK: nothing lost, nothing doubled, no 5xx" if ok else "FAILED")
+    ok = result[errors] == 0 and result["rows_written"] == result["stored_answers"]
+    print(ok_message if ok else "FAILED")
     sys.exit(0 if ok else 1)
+
+
+def main():
+    load_bench_main(__doc__, run, duration=60, workers=4, port=8190, errors="server_errors",
+                    ok_message="OK: nothing lost, nothing doubled, no 5xx")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ digitsite/gunicorn.conf.py. Prints the counts and exits non-zero on a 500, a non
 dropped connection, or rows != stored answers.
 """
 
-import argparse
 import json
 import random
 import shutil
@@ -29,10 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import drawing_count, requests_mix  # noqa: E402
+from bench.load import drawing_count, load_bench_main, requests_mix  # noqa: E402
 from bench.server import (  # noqa: E402
     KeepAliveClient,
-    database_recreate,
     gunicorn_start,
     gunicorn_stop,
     migrate,
@@ -155,19 +153,8 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--duration", type=float, default=30)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=8191)
-    args = parser.parse_args()
-    database_recreate(args.database_url)  # a fresh database: the bench counts the rows it writes
-    result = run(args.database_url, args.duration, args.concurrency, args.workers, args.port)
-    print(json.dumps(result, indent=2))
-    ok = result["wrong_errors"] == 0 and result["rows_written"] == result["stored_answers"]
-    print("OK: only 503 JSON under faults, rows = stored answers" if ok else "FAILED")
-    sys.exit(0 if ok else 1)
+    load_bench_main(__doc__, run, duration=30, workers=2, port=8191, errors="wrong_errors",
+                    ok_message="OK: only 503 JSON under faults, rows = stored answers")
 
 
 if __name__ == "__main__":

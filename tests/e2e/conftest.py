@@ -61,3 +61,12 @@ def screenshot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def small_phone(browser, live_server):
+    """A 360x740 touch phone (many Android phones), the narrowest layout the site supports."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=3, has_touch=True,
+                                  is_mobile=True, base_url=live_server.url)
+    yield context.new_page()
+    context.close()

@@ -12,14 +12,6 @@ from tests.e2e.helpers import axe_violations, log_in
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def small_phone(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=3, has_touch=True,
-                                  is_mobile=True, base_url=live_server.url)
-    yield context.new_page()
-    context.close()
-
-
 def styled_like_the_site(page):
     card = page.locator(".auth-card")
     expect(card).to_be_visible()

@@ -20,14 +20,6 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def small_phone(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, has_touch=True,
-                                  is_mobile=True, base_url=live_server.url)
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
 def screens(django_user_model):
     root = django_user_model.objects.create_superuser("root", password="x-long-password-9")
     drawings = []

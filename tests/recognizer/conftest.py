@@ -10,6 +10,16 @@ def reviewer(django_user_model):
 
 
 @pytest.fixture
+def reviewer_client(client, reviewer):
+    """A client signed in as a member of the Reviewers group (review, nothing else)."""
+    from django.contrib.auth.models import Group
+
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
 def make_drawing(db):
     """make_drawing(png=None): a drawing stored and predicted like a canvas's (a 7 by default)."""
     def make(png=None):

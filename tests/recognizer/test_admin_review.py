@@ -2,7 +2,6 @@
 and who may do what (Reviewers review; they cannot launch training or promote)."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from recognizer.models import Drawing, LabelChange, TrainingJob
@@ -10,14 +9,6 @@ from recognizer.services.drawings import drawing_create_with_prediction, drawing
 from tests.canvases import seven_png
 
 CHANGELIST = reverse("admin:recognizer_drawing_changelist")
-
-
-@pytest.fixture
-def reviewer_client(client, django_user_model):
-    reviewer = django_user_model.objects.create_user("rita", password="x-long-password-7", is_staff=True)
-    reviewer.groups.add(Group.objects.get(name="Reviewers"))
-    client.force_login(reviewer)
-    return client
 
 
 @pytest.fixture

@@ -2,21 +2,12 @@
 those were skipped, after every decision and undo (issue 20, item 4)."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from recognizer.services.drawings import drawing_create_with_prediction
 from tests.canvases import seven_png
 
 NEXT = reverse("admin:recognizer_drawing_review_next")
-
-
-@pytest.fixture
-def reviewer_client(client, django_user_model):
-    reviewer = django_user_model.objects.create_user("rita", password="x-long-password-7", is_staff=True)
-    reviewer.groups.add(Group.objects.get(name="Reviewers"))
-    client.force_login(reviewer)
-    return client
 
 
 def decide(client, drawing, **body):

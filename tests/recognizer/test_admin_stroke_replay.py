@@ -6,21 +6,13 @@ import re
 import uuid
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from recognizer.services.drawings import drawing_create_with_prediction, drawing_put, drawing_withdraw
 from tests.canvases import FOUR_IN_TWO_STROKES, pen_strokes, seven_png, strokes_png
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reviewer_client(client, django_user_model):
-    reviewer = django_user_model.objects.create_user("rita", password="x-long-password-7", is_staff=True)
-    reviewer.groups.add(Group.objects.get(name="Reviewers"))
-    client.force_login(reviewer)
-    return client
 
 
 def four(drawing_id=None):

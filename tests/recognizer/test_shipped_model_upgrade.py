@@ -5,16 +5,18 @@ migration ships its own artifact on a fresh and on an upgraded database alike.""
 import importlib
 
 import pytest
-from django.conf import settings
 from django.apps import apps
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from recognizer.models import ModelVersion, ModelVersionChange, TrainingJob
 from recognizer.services.model_versions import model_version_register
 
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 ship_digitsite_v3 = importlib.import_module("recognizer.migrations.0007_ship_deeper_model").ship_digitsite_v3
+# 0012 registers digitsite-v4 (named in the migration itself) ready to promote; with ACTIVATE, a
+# site still serving a shipped model switches to it.
+migration = importlib.import_module("recognizer.migrations.0012_ship_real_writer_model")
 SHIPPED_IN_ORDER = ["digitsite-v1", "digitsite-v2", "digitsite-v3"]
 
 
@@ -84,3 +86,37 @@ def test_a_fresh_database_holds_every_shipped_model_for_rollback():
     names = list(ModelVersion.objects.order_by("created_at", "id").values_list("name", flat=True))
     assert names[:3] == SHIPPED_IN_ORDER
     assert ModelVersion.objects.get(is_active=True).name == settings.SHIPPED_MODEL_DIR.name
+
+
+@pytest.mark.django_db
+def test_v4_is_registered_ready_to_promote_and_the_serving_model_stays(model_dir):
+    old = an_older_site(model_dir, trained_by_staff=False)
+    migration.ship_model(apps, None)
+    v4 = ModelVersion.objects.get(name="digitsite-v4")
+    assert not v4.is_active and ModelVersion.objects.get(is_active=True) == old
+    assert (model_dir.path / "digitsite-v4" / "model.tflite").exists()  # copied into MODEL_DIR
+    assert v4.real_writer_accuracy is not None and v4.metadata["serving"]["temperature"] > 0
+    assert not ModelVersionChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_with_activate_the_shipped_model_serving_is_replaced_by_v4_and_audited(model_dir, monkeypatch):
+    monkeypatch.setattr(migration, "ACTIVATE", True)
+    old = an_older_site(model_dir, trained_by_staff=False)
+    migration.ship_model(apps, None)
+    active = ModelVersion.objects.get(is_active=True)
+    assert active.name == migration.ARTIFACT == "digitsite-v4"
+    change = ModelVersionChange.objects.get()
+    assert (change.from_version, change.to_version) == (old, active)
+    migration.ship_model(apps, None)  # again: nothing changes
+    assert ModelVersion.objects.count() == 2 and ModelVersionChange.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_version_promoted_by_staff_keeps_serving_when_v4_ships(model_dir, monkeypatch):
+    monkeypatch.setattr(migration, "ACTIVATE", True)
+    old = an_older_site(model_dir, trained_by_staff=True)
+    migration.ship_model(apps, None)
+    assert ModelVersion.objects.get(is_active=True) == old
+    assert ModelVersion.objects.filter(name="digitsite-v4", is_active=False).exists()
+    assert not ModelVersionChange.objects.exists()
