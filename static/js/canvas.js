@@ -177,11 +177,6 @@
     showEmpty();
   });
 
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
@@ -201,7 +196,7 @@
       try {
         response = await fetch(url, {
           method: method,
-          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          headers: { "Content-Type": "application/json", "X-CSRFToken": window.csrfToken() },
           credentials: "same-origin",
           body: body === undefined ? undefined : JSON.stringify(body),
         });
