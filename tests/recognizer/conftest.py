@@ -27,3 +27,14 @@ def make_drawing(db):
         return drawing
 
     return make
+
+
+@pytest.fixture
+def shipped_model_serving(db, settings):
+    """The shipped model serving, as the data migrations leave a fresh database: a transactional
+    test before this one may have flushed their rows."""
+    from recognizer.models import ModelVersion
+    from recognizer.services.model_versions import model_version_register
+
+    if not ModelVersion.objects.filter(is_active=True).exists():
+        model_version_register(artifact_dir=settings.SHIPPED_MODEL_DIR, activate=True)

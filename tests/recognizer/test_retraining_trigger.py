@@ -96,7 +96,7 @@ def test_the_database_refuses_a_second_pending_triggered_job():
 
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_triggers_queue_exactly_one_job(threshold, sent_tasks):
+def test_concurrent_triggers_queue_exactly_one_job(shipped_model_serving, threshold, sent_tasks):
     reviewed_drawings_create(threshold)
     barrier = threading.Barrier(4)
     results, errors = [], []
