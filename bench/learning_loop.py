@@ -5,10 +5,12 @@ RETRAIN_AUTO_PROMOTE=1) serves, with no other action.
     .venv/bin/python bench/learning_loop.py [--users 2000] [--judge 2000]
 
 The "users'" drawings and the judge's are different people's digits, drawn as canvas PNGs:
-- with ml/pendigits.py (issue 16), real writers' pen trajectories rendered as the canvas page
-  paints them: some writers are the users, the others (never trained on) are the judge;
-- without it, MNIST digits redrawn canvas-style (ml/canvas_style.py): the users' from the MNIST
-  training split (indices 50,000 on), the judge's from the test split with another redraw seed.
+- `--data real-writers` (the default): real writers' pen trajectories (ml/pen_trajectories.py)
+  rendered as the canvas page paints them: some writers are the users, the others (never trained
+  on) are the judge;
+- `--data canvas-style`: MNIST digits redrawn canvas-style (ml/canvas_style.py): the users' from
+  the MNIST training split (indices 50,000 on), the judge's from the test split with another
+  redraw seed.
 The output says which. It prints the time from the last review (the import's end) to the new
 version serving, and accuracy on the judge and on MNIST test, before and after.
 
@@ -32,6 +34,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ml.data_dirs import mnist_dir, pendigits_dir  # noqa: E402
+
 from bench.server import ROOT, database_recreate, gunicorn_start, gunicorn_stop, migrate, production_env, wait_until_up  # noqa: E402
 
 WORK = ROOT / "var" / "bench-loop"
@@ -47,6 +51,8 @@ def main() -> int:
     parser.add_argument("--check-seconds", type=int, default=5, help="RETRAIN_CHECK_SECONDS for beat")
     parser.add_argument("--replay-size", type=int, default=None, help="RETRAIN_REPLAY_SIZE (default: the setting's)")
     parser.add_argument("--epochs", type=int, default=None, help="RETRAIN_EPOCHS (default: the setting's)")
+    parser.add_argument("--data", choices=("real-writers", "canvas-style"), default="real-writers",
+                        help="whose digits the users and the judge draw (see above)")
     parser.add_argument("--timeout", type=int, default=1800)
     parser.add_argument("--from-scratch", action="store_true",
                         help="then also train from scratch on the same data (manage.py train --include-user-drawings, "
@@ -58,7 +64,7 @@ def main() -> int:
     models.mkdir(parents=True)
     shutil.copytree(ROOT / "models" / "digitsite-v3", models / "digitsite-v3")
 
-    source, users_dir, judge = make_drawings(args.users, args.judge)
+    source, users_dir, judge = make_drawings(args.data, args.users, args.judge)
     print(f"data: {source}; {args.users} users' drawings, {len(judge[1])} judge drawings", flush=True)
 
     overrides = {"REDIS_URL": args.redis_url, "MODEL_DIR": str(models), "RETRAIN_AFTER_REVIEWS": str(args.users),
@@ -166,16 +172,12 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def make_drawings(users: int, judge: int):
+def make_drawings(data: str, users: int, judge: int):
     """(description, folder of the users' PNGs in 0/ ... 9/, (judge images, judge labels))."""
-    from ml.preprocess import canvas_to_array
-
     users_dir = WORK / "users"
-    try:
-        import ml.pendigits  # noqa: F401  (issue 16's real-writer set)
-    except ImportError:
+    if data == "canvas-style":
         return _mnist_drawings(users, judge, users_dir)
-    return _pendigits_drawings(users, judge, users_dir, canvas_to_array)
+    return _pendigits_drawings(users, judge, users_dir)
 
 
 def _save(folder: Path, index: int, label: int, png: bytes) -> None:
@@ -187,23 +189,23 @@ def _mnist_drawings(users: int, judge: int, users_dir: Path):
     from ml.canvas_style import canvas_style_set
     from ml.data import load_mnist
 
-    mnist_dir = os.environ.get("MNIST_DIR") or ROOT.parent / "shared" / "data" / "mnist"
-    train, test = load_mnist(mnist_dir, "train"), load_mnist(mnist_dir, "test")
+    train, test = load_mnist(mnist_dir(), "train"), load_mnist(mnist_dir(), "test")
     first = 50000
     canvas_style_set(train.images[first:first + users], train.labels[first:first + users], seed=7,
                      keep_png=lambda i, png: _save(users_dir, i, int(train.labels[first + i]), png))
     judge_images, judge_labels, _ = canvas_style_set(test.images[:judge], test.labels[:judge], seed=11)
-    return ("MNIST digits redrawn canvas-style (ml/pendigits.py is not on this branch): users from the training "
+    return ("MNIST digits redrawn canvas-style: users from the training "
             "split, judge from the test split with another redraw seed"), users_dir, (judge_images, judge_labels)
 
 
-def _pendigits_drawings(users: int, judge: int, users_dir: Path, canvas_to_array):
+def _pendigits_drawings(users: int, judge: int, users_dir: Path):
     """Real writers: a third of the 30 are the judge, never trained on; the users' drawings come
     from the others. Rendered as the canvas page paints strokes (ml/strokes.py)."""
-    from ml.pendigits import load_pendigits, writer_folds, writer_split
+    from ml.pen_trajectories import load_pendigits, writer_folds, writer_split
+    from ml.preprocess import canvas_to_array
     from ml.strokes import place_strokes, render_strokes_png
 
-    pen = load_pendigits(os.environ.get("PENDIGITS_DIR") or ROOT.parent / "shared" / "data" / "pendigits")
+    pen = load_pendigits(pendigits_dir())
     judge_writers = writer_folds(pen.writers, 3, seed=0)[0]
     user_index, judge_index = writer_split(pen.writers, judge_writers)
     rng = np.random.default_rng(0)
@@ -228,8 +230,7 @@ def score(artifact_dir: Path, judge) -> dict:
     from ml.predict import Predictor
 
     predictor = Predictor.load(artifact_dir)
-    mnist_dir = os.environ.get("MNIST_DIR") or ROOT.parent / "shared" / "data" / "mnist"
-    test = load_mnist(mnist_dir, "test")
+    test = load_mnist(mnist_dir(), "test")
     return {"judge": evaluate(predictor.probabilities, *judge)["accuracy"],
             "mnist": evaluate(predictor.probabilities, test.images, test.labels)["accuracy"]}
 

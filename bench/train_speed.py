@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ml.__main__ import DEFAULT_CACHE_DIR, _default_mnist_dir, add_config_arguments, config_from_arguments  # noqa: E402
+from ml.__main__ import DEFAULT_CACHE_DIR, add_config_arguments, config_from_arguments  # noqa: E402
+from ml.data_dirs import mnist_dir  # noqa: E402
 from ml.canvas_style import canvas_style_test_set  # noqa: E402
 from ml.data import load_mnist  # noqa: E402
 from ml.train import TrainConfig, train  # noqa: E402
@@ -35,10 +36,10 @@ def main():
     parser.add_argument("--keep", type=Path, help="write the artifact here instead of a temporary folder")
     args = parser.parse_args()
 
-    mnist_dir = _default_mnist_dir()
+    mnist_folder = mnist_dir()
     config = TrainConfig(**config_from_arguments(vars(args)))
-    test = load_mnist(mnist_dir, "test")
-    canvas = canvas_style_test_set(mnist_dir, cache_dir=DEFAULT_CACHE_DIR)  # built before the clock starts
+    test = load_mnist(mnist_folder, "test")
+    canvas = canvas_style_test_set(mnist_folder, cache_dir=DEFAULT_CACHE_DIR)  # built before the clock starts
     print(f"config: {config.to_dict()}")
     print(f"machine: {len(os.sched_getaffinity(0))} CPUs; load average before: {os.getloadavg()[0]:.2f}")
 
@@ -47,7 +48,7 @@ def main():
         output = args.keep or Path(scratch)
         started = time.monotonic()
         metadata = train(
-            config, mnist_dir=mnist_dir, output_dir=output, name="train-speed",
+            config, mnist_dir=mnist_folder, output_dir=output, name="train-speed",
             evaluation_sets={"canvas_style": canvas},
             track_epochs={"mnist_test": (test.images, test.labels), "canvas_style": canvas},
             progress=_print_epoch,

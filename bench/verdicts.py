@@ -42,11 +42,12 @@ def main() -> int:
 
 
     from ml.calibration import expected_calibration_error, verdict_rates, verdicts_of
-    from ml.pendigits import DEFAULT_PENDIGITS_DIR, load_pendigits
+    from ml.data_dirs import pendigits_dir
+    from ml.pen_trajectories import load_pendigits
     from ml.predict import Predictor
     from ml.real_writers import non_digit_set, real_writer_eval_set, writer_rows
 
-    pendigits = load_pendigits(args.pendigits_dir or DEFAULT_PENDIGITS_DIR)
+    pendigits = load_pendigits(args.pendigits_dir or pendigits_dir())
     images, labels, writers = real_writer_eval_set(pendigits, cache_dir=args.cache_dir)
     started = time.perf_counter()
     # Partial strokes are cut from all 30 writers' digits: a model that trained on every writer

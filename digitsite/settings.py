@@ -11,6 +11,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from ml.data_dirs import mnist_dir, pendigits_dir
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -201,12 +203,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # The recogniser.
-_SHARED_MNIST = BASE_DIR.parent / "shared" / "data" / "mnist"
-MNIST_DIR = Path(env("MNIST_DIR") or (_SHARED_MNIST if _SHARED_MNIST.exists() else BASE_DIR / "var" / "mnist"))
-# Real writers' pen trajectories (UCI pendigits, ml/pendigits.py): training jobs render them as
+# The data sets' folders: MNIST_DIR and PENDIGITS_DIR, else ../shared/data/<name> when it exists,
+# else var/<name> (ml/data_dirs.py, which the ml command line, the benches and the tests use too).
+MNIST_DIR = mnist_dir()
+# Real writers' pen trajectories (UCI pendigits, ml/pen_trajectories.py): training jobs render them as
 # canvas drawings, train on them and score every model on writers it never saw.
-_SHARED_PENDIGITS = BASE_DIR.parent / "shared" / "data" / "pendigits"
-PENDIGITS_DIR = Path(env("PENDIGITS_DIR") or (_SHARED_PENDIGITS if _SHARED_PENDIGITS.exists() else BASE_DIR / "var" / "pendigits"))
+PENDIGITS_DIR = pendigits_dir()
 # How many of those real digits a training job scores (0: all 7,494, about a minute to draw
 # once, then cached in DATASET_CACHE_DIR).
 REAL_WRITER_EVAL_SIZE = envint("REAL_WRITER_EVAL_SIZE", "0") or None

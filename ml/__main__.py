@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-DEFAULT_MNIST_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
+from ml.data_dirs import mnist_dir, pendigits_dir
+
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digitsite-v3"
 DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / "var" / "cache"
 
@@ -22,10 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     train_parser = commands.add_parser("train", help="train a model and write its artifact")
     train_parser.add_argument("--name", required=True, help="artifact folder name, e.g. digitsite-v3")
     train_parser.add_argument("--output-dir", type=Path, default=Path("models"))
-    train_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
+    train_parser.add_argument("--mnist-dir", type=Path, default=mnist_dir())
     train_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
                               help="where the canvas-style evaluation set is kept once built")
-    train_parser.add_argument("--pendigits-dir", type=Path, default=_default_pendigits_dir())
+    train_parser.add_argument("--pendigits-dir", type=Path, default=pendigits_dir())
     train_parser.add_argument("--calibration", type=Path,
                               help="a cross-validation report (JSON): serve with its temperature and verdict "
                                    "thresholds and report its writer-independent estimate")
@@ -37,17 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     cv_parser.add_argument("--only-fold", type=int, action="append", help="run only this fold (repeatable), e.g. ablations")
     cv_parser.add_argument("--output-dir", type=Path, default=DEFAULT_CACHE_DIR.parent / "folds")
     cv_parser.add_argument("--report", type=Path, required=True, help="where to write the JSON report")
-    cv_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
-    cv_parser.add_argument("--pendigits-dir", type=Path, default=_default_pendigits_dir())
+    cv_parser.add_argument("--mnist-dir", type=Path, default=mnist_dir())
+    cv_parser.add_argument("--pendigits-dir", type=Path, default=pendigits_dir())
     cv_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
     add_config_arguments(cv_parser)
 
     evaluate_parser = commands.add_parser("evaluate", help="accuracy and confusion matrix on MNIST test")
     evaluate_parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    evaluate_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
+    evaluate_parser.add_argument("--mnist-dir", type=Path, default=mnist_dir())
     evaluate_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
                                  help="where the canvas-style set is kept once built")
-    evaluate_parser.add_argument("--pendigits-dir", type=Path, default=_default_pendigits_dir())
+    evaluate_parser.add_argument("--pendigits-dir", type=Path, default=pendigits_dir())
 
     predict_parser = commands.add_parser("predict", help="predict the digit in a PNG file")
     predict_parser.add_argument("file", type=Path)
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         "canvas-set", help="build the canvas-style evaluation set (MNIST test digits redrawn as canvas PNGs)"
     )
     canvas_parser.add_argument("--output", type=Path, required=True, help="an .npz of the preprocessed images and labels")
-    canvas_parser.add_argument("--mnist-dir", type=Path, default=_default_mnist_dir())
+    canvas_parser.add_argument("--mnist-dir", type=Path, default=mnist_dir())
     canvas_parser.add_argument("--limit", type=int, help="only the first N test digits")
     canvas_parser.add_argument("--seed", type=int, default=0)
     canvas_parser.add_argument("--png-dir", type=Path, help="also save every canvas as it would be sent, as PNG files")
@@ -116,16 +116,6 @@ def config_from_arguments(options: dict) -> dict:
 
     fields = TrainConfig.__dataclass_fields__
     return {key: value for key, value in options.items() if key in fields and value is not None}
-
-
-def _default_mnist_dir() -> Path:
-    return Path(os.environ.get("MNIST_DIR") or DEFAULT_MNIST_DIR)
-
-
-def _default_pendigits_dir() -> Path:
-    from ml.pendigits import DEFAULT_PENDIGITS_DIR
-
-    return Path(os.environ.get("PENDIGITS_DIR") or DEFAULT_PENDIGITS_DIR)
 
 
 def run_train(args) -> int:
@@ -242,7 +232,7 @@ def evaluate_real_writers(predictor, pendigits_dir: Path, cache_dir: Path) -> No
     """The writer-independent real-writer accuracy: measured here on the writers the model never
     trained on; for a model that trained on all of them, its cross-validation estimate (from its
     metadata), with its accuracy on the writers it saw shown apart, as what it is."""
-    from ml.pendigits import load_pendigits
+    from ml.pen_trajectories import load_pendigits
     from ml.real_writers import real_writer_eval_set, real_writer_metrics, writer_rows
 
     images, labels, writers = real_writer_eval_set(load_pendigits(pendigits_dir), cache_dir=cache_dir)

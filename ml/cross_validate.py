@@ -19,7 +19,7 @@ import numpy as np
 from ml.artifact import read_metadata
 from ml.calibration import NOT_A_DIGIT, calibrated, choose_thresholds, expected_calibration_error, fit_temperature, \
     verdict_rates, verdicts_of
-from ml.pendigits import load_pendigits, writer_folds
+from ml.pen_trajectories import load_pendigits, writer_folds
 from ml.real_writers import non_digit_set, real_writer_eval_set, real_writer_metrics, writer_rows
 from ml.train import NON_DIGIT_EVAL_SIZE, TrainConfig, _fragments_of, train
 

@@ -1,6 +1,6 @@
 """Real writers' digits as the site receives them, and the writer-independent metric.
 
-Every pendigits trajectory (ml/pendigits.py) is drawn on a canvas the way the page draws
+Every pendigits trajectory (ml/pen_trajectories.py) is drawn on a canvas the way the page draws
 (ml/strokes.py) and goes through the site's own preprocessing (ml/preprocess.py), so these sets
 measure exactly what serving sees.
 

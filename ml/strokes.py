@@ -1,5 +1,5 @@
 """Strokes -> the canvas PNG the drawing page would send. One renderer for every kind of strokes:
-real writers' trajectories (ml/pendigits.py), generated non-digits (ml/non_digits.py) and users'
+real writers' trajectories (ml/pen_trajectories.py), generated non-digits (ml/non_digits.py) and users'
 stored strokes alike.
 
 A stroke is an (N, 2) array of x, y in canvas pixels (y grows downwards), as the page records

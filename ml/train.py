@@ -52,7 +52,7 @@ class TrainConfig:
     # what it knew while it learns the new drawings.
     warm_start: bool = False
     replay_size: int = 0
-    # Real writers (ml/pendigits.py) whose digits join the training data; the others are the
+    # Real writers (ml/pen_trajectories.py) whose digits join the training data; the others are the
     # writer-independent test. Each digit is drawn `pendigits_renders` times as a canvas, with
     # stroke-level jitter (random pen, speed, affine and elastic distortion) if `stroke_jitter`.
     pendigits_writers: tuple[int, ...] = ()
@@ -189,7 +189,7 @@ def train(
 
     pendigits = None
     if pendigits_dir is not None:
-        from ml.pendigits import load_pendigits
+        from ml.pen_trajectories import load_pendigits
 
         pendigits = load_pendigits(pendigits_dir)
     elif config.pendigits_writers:

@@ -2,13 +2,15 @@
 
 import base64
 import io
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-MNIST_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
-PENDIGITS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pendigits"
+from ml.data_dirs import mnist_dir, pendigits_dir
+
+# The data sets the tests read, where the site reads them (MNIST_DIR, PENDIGITS_DIR, else ../shared/data).
+MNIST_DIR = mnist_dir()
+PENDIGITS_DIR = pendigits_dir()
 
 
 def png_bytes(image: Image.Image) -> bytes:

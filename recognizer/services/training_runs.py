@@ -139,7 +139,7 @@ def _warm_start(parent: ModelVersion | None, config: TrainConfig, snapshot: dict
 
 # Earlier training data beyond MNIST that a fine-tune replays a sample of, keyed by the name the
 # parent's metadata["data"] (or its "replay") records it under: name -> loader(size=, seed=) ->
-# ml.train.ExtraData. The real-writer set (issue 16's ml/pendigits.py) registers its loader here,
+# ml.train.ExtraData. The real-writer set (issue 16's ml/pen_trajectories.py) registers its loader here,
 # e.g. REPLAY_SETS["real_writers"], so a fine-tune of a model trained on it keeps practising it.
 REPLAY_SETS: dict[str, Callable[..., ExtraData]] = {}
 

@@ -25,7 +25,6 @@ PENDIGITS_FILE = "pendigits-orig.tra.gz"
 PENDIGITS_MD5 = "99ff2f0a535e655f6377386a58ae0689"
 # The tablet's coordinate range: y is flipped as TABLET_SIZE - y.
 TABLET_SIZE = 500
-DEFAULT_PENDIGITS_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "pendigits"
 
 
 @dataclass(frozen=True)

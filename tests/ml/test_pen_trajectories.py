@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ml.data import DatasetError
-from ml.pendigits import PENDIGITS_FILE, TABLET_SIZE, load_pendigits, parse_unipen, writer_folds, writer_split
+from ml.pen_trajectories import PENDIGITS_FILE, TABLET_SIZE, load_pendigits, parse_unipen, writer_folds, writer_split
 from tests.canvases import PENDIGITS_DIR
 
 
