@@ -14,7 +14,6 @@ set measures exactly what serving sees.
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -201,23 +200,19 @@ def canvas_style_test_set(mnist_dir, *, cache_dir=None, limit: int | None = None
     Returns (images, labels).
     """
     from ml.data import load_mnist
-    from ml.dataset_io import read_labelled, to_uint8, write_npz
+    from ml.dataset_io import cached_image_set
     from ml.preprocess import PREPROCESS_VERSION
 
     test = load_mnist(mnist_dir, "test")
     count = min(limit or len(test), len(test))
     name = f"canvas-style-r{RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-{count}.npz"
-    cached = Path(cache_dir) / name if cache_dir is not None else None
-    if cached is not None and cached.exists():
-        return read_labelled(cached)
-    images, labels, _ = canvas_style_set(test.images[:count], test.labels[:count], seed=seed)
-    if cached is not None:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f"{cached.stem}.{os.getpid()}.partial.npz")
-        write_npz(partial, images, labels)
-        partial.replace(cached)  # atomic: a concurrent reader never sees half a file
-    # Stored as uint8 like MNIST; round the same way here so cached and fresh sets are equal.
-    return to_uint8(images).astype(np.float32) / 255, labels
+
+    def build():
+        images, labels, _ = canvas_style_set(test.images[:count], test.labels[:count], seed=seed)
+        return {"images": images, "labels": np.asarray(labels, dtype=np.uint8)}
+
+    arrays = cached_image_set(Path(cache_dir) / name if cache_dir is not None else None, build)
+    return arrays["images"], arrays["labels"]
 
 
 def skeletons_2x(images: np.ndarray) -> np.ndarray:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import os
 import struct
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -18,6 +20,29 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
 
 def write_npz(path: Path, images: np.ndarray, labels: np.ndarray, **extra: np.ndarray) -> None:
     np.savez_compressed(path, images=to_uint8(images), labels=np.asarray(labels, dtype=np.uint8), **extra)
+
+
+def cached_image_set(path: Path | None, build: Callable[[], dict[str, np.ndarray]], *,
+                     expect: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Arrays kept in the .npz `path`, a cache (None: keep nothing): read back when the file is
+    there and its arrays equal `expect`, else `build()`-ed and stored atomically (a concurrent
+    reader never sees half a file). `images` are stored as uint8 like MNIST and come back as
+    float32 in [0, 1] either way, rounded alike, so a fresh set equals its cached copy."""
+    if path is not None and path.exists():
+        with np.load(path, allow_pickle=False) as data:
+            if all(np.array_equal(data[key], value) for key, value in (expect or {}).items()):
+                arrays = {key: data[key] for key in data.files}
+                arrays["images"] = arrays["images"].astype(np.float32) / 255
+                return arrays
+    arrays = {**build()}
+    arrays["images"] = to_uint8(arrays["images"])
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+        np.savez_compressed(partial, **arrays)
+        partial.replace(path)
+    arrays["images"] = arrays["images"].astype(np.float32) / 255
+    return arrays
 
 
 def write_idx(folder: Path, prefix: str, images: np.ndarray, labels: np.ndarray) -> list[Path]:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.dataset_io import cached_image_set
 from ml.evaluate import metrics_from_predictions
 from ml.strokes import SCHEMES, Jitter, Pen, jitter_strokes, page_line_width, place_strokes, render_strokes
 
@@ -106,16 +107,11 @@ def real_writer_eval_set(pendigits, *, seed: int = 0, cache_dir=None, workers: i
 
     labels, writers = pendigits.labels, pendigits.writers
     name = f"real-writers-r{RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-{len(labels)}.npz"
-    cached = Path(cache_dir) / name if cache_dir is not None else None
-    if cached is not None and cached.exists():
-        with np.load(cached) as data:
-            if np.array_equal(data["labels"], labels) and np.array_equal(data["writers"], writers):
-                return data["images"].astype(np.float32) / 255, labels, writers
-    images = _parallel(_eval_chunk, [d.strokes for d in pendigits.digits], (seed,), workers)
-    images = _as_stored(images)
-    if cached is not None:
-        _save(cached, images=images, labels=labels, writers=writers)
-    return images, labels, writers
+    identity = {"labels": labels, "writers": writers}
+    arrays = cached_image_set(_cache_path(cache_dir, name), lambda: {
+        "images": _parallel(_eval_chunk, [d.strokes for d in pendigits.digits], (seed,), workers), **identity,
+    }, expect=identity)
+    return arrays["images"], labels, writers
 
 
 def real_writer_training_set(pendigits, *, renders: int, seed: int, jitter: bool = True, cache_dir=None,
@@ -128,16 +124,12 @@ def real_writer_training_set(pendigits, *, renders: int, seed: int, jitter: bool
     labels, writers = np.repeat(pendigits.labels, renders), np.repeat(pendigits.writers, renders)
     kind = "jitter" if jitter else "plain"
     name = f"real-writers-train-{kind}-r{RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-x{renders}-{len(pendigits)}.npz"
-    cached = Path(cache_dir) / name if cache_dir is not None else None
-    if cached is not None and cached.exists():
-        with np.load(cached) as data:
-            if np.array_equal(data["labels"], labels) and np.array_equal(data["writers"], writers):
-                return data["images"].astype(np.float32) / 255, labels, writers
     function = _train_chunk if jitter else _plain_chunk
-    images = _as_stored(_parallel(function, [d.strokes for d in pendigits.digits], (seed, renders), workers))
-    if cached is not None:
-        _save(cached, images=images, labels=labels, writers=writers)
-    return images, labels, writers
+    identity = {"labels": labels, "writers": writers}
+    arrays = cached_image_set(_cache_path(cache_dir, name), lambda: {
+        "images": _parallel(function, [d.strokes for d in pendigits.digits], (seed, renders), workers), **identity,
+    }, expect=identity)
+    return arrays["images"], labels, writers
 
 
 def writer_rows(writers: np.ndarray, chosen) -> np.ndarray:
@@ -174,41 +166,25 @@ def non_digit_set(count: int, *, seed: int, fragments=None, fragments_key: str =
     from ml.preprocess import PREPROCESS_VERSION
 
     name = f"non-digits-r{NON_DIGIT_RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-{count}-{fragments_key or 'none'}.npz"
-    cached = Path(cache_dir) / name if cache_dir is not None else None
-    if cached is not None and cached.exists():
-        with np.load(cached, allow_pickle=False) as data:
-            return data["images"].astype(np.float32) / 255, data["kinds"].astype(object)
-    workers = _workers(workers)
-    indices = list(range(count))
-    size = max(1, -(-count // (workers * 4)))
-    chunks = [(indices[i : i + size], seed, i, fragments) for i in range(0, count, size)]
-    if workers == 1:
-        parts = [_non_digit_chunk(chunk) for chunk in chunks]
-    else:
-        with _pool(workers) as pool:
-            parts = list(pool.map(_non_digit_chunk, chunks))
-    images = _as_stored(np.concatenate([p[0] for p in parts]))
-    kinds = np.array([k for p in parts for k in p[1]], dtype=object)
-    if cached is not None:
-        _save(cached, images=images, kinds=kinds.astype(str))
-    return images, kinds
+
+    def build():
+        workers_used = _workers(workers)
+        indices = list(range(count))
+        size = max(1, -(-count // (workers_used * 4)))
+        chunks = [(indices[i : i + size], seed, i, fragments) for i in range(0, count, size)]
+        if workers_used == 1:
+            parts = [_non_digit_chunk(chunk) for chunk in chunks]
+        else:
+            with _pool(workers_used) as pool:
+                parts = list(pool.map(_non_digit_chunk, chunks))
+        return {"images": np.concatenate([p[0] for p in parts]), "kinds": np.array([k for p in parts for k in p[1]])}
+
+    arrays = cached_image_set(_cache_path(cache_dir, name), build)
+    return arrays["images"], arrays["kinds"].astype(object)
 
 
-def _as_stored(images: np.ndarray) -> np.ndarray:
-    """Rounded to uint8 levels like MNIST and the caches, so fresh and cached sets are equal."""
-    from ml.dataset_io import to_uint8
-
-    return to_uint8(images).astype(np.float32) / 255
-
-
-def _save(path: Path, **arrays) -> None:
-    from ml.dataset_io import to_uint8
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
-    arrays["images"] = to_uint8(arrays["images"])
-    np.savez_compressed(partial, **arrays)
-    partial.replace(path)  # atomic: a concurrent reader never sees half a file
+def _cache_path(cache_dir, name: str) -> Path | None:
+    return Path(cache_dir) / name if cache_dir is not None else None
 
 
 def real_writer_metrics(labels: np.ndarray, predicted: np.ndarray, writers: np.ndarray) -> dict:
