@@ -23,6 +23,18 @@ class DatasetError(Exception):
     """The dataset is missing, corrupt or not in the expected format."""
 
 
+def dataset_file_checked(path: Path, expected_md5: str, *, variable: str, verify: bool = True) -> Path:
+    """`path` if it exists and (with `verify`) has its published md5 sum; DatasetError naming the
+    environment `variable` that points at its folder otherwise. Never downloads."""
+    if not path.exists():
+        raise DatasetError(f"{path} is missing; set {variable} to the folder holding it")
+    if verify:
+        actual = file_digest(path, "md5")
+        if actual != expected_md5:
+            raise DatasetError(f"{path} has md5 {actual}, expected {expected_md5}: corrupt copy")
+    return path
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Images as float32 (N, 28, 28) in [0, 1], white ink on black; labels as uint8 (N,)."""
@@ -58,13 +70,7 @@ def load_mnist(mnist_dir: Path | str, split: str, *, verify: bool = True) -> Dat
     arrays, checksums = {}, {}
     for part in ("images", "labels"):
         filename, expected_md5 = MNIST_FILES[f"{split}-{part}"]
-        path = mnist_dir / filename
-        if not path.exists():
-            raise DatasetError(f"MNIST file {path} is missing; set MNIST_DIR to the folder holding it")
-        if verify:
-            actual = file_digest(path, "md5")
-            if actual != expected_md5:
-                raise DatasetError(f"{path} has md5 {actual}, expected {expected_md5}: corrupt copy")
+        path = dataset_file_checked(mnist_dir / filename, expected_md5, variable="MNIST_DIR", verify=verify)
         checksums[filename] = expected_md5
         arrays[part] = read_idx(path)
     images, labels = arrays["images"], arrays["labels"]

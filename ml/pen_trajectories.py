@@ -18,8 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.data import DatasetError
-from ml.digest import file_digest
+from ml.data import DatasetError, dataset_file_checked
 
 PENDIGITS_FILE = "pendigits-orig.tra.gz"
 PENDIGITS_MD5 = "99ff2f0a535e655f6377386a58ae0689"
@@ -60,13 +59,8 @@ class PenDigits:
 
 def load_pendigits(pendigits_dir: Path | str, *, verify: bool = True) -> PenDigits:
     """All digits of `pendigits_dir/pendigits-orig.tra.gz`, in file order. Never downloads."""
-    path = Path(pendigits_dir) / PENDIGITS_FILE
-    if not path.exists():
-        raise DatasetError(f"pendigits file {path} is missing; set PENDIGITS_DIR to the folder holding it")
-    if verify:
-        actual = file_digest(path, "md5")
-        if actual != PENDIGITS_MD5:
-            raise DatasetError(f"{path} has md5 {actual}, expected {PENDIGITS_MD5}: corrupt copy")
+    path = dataset_file_checked(Path(pendigits_dir) / PENDIGITS_FILE, PENDIGITS_MD5, variable="PENDIGITS_DIR",
+                                verify=verify)
     with gzip.open(path, "rt", encoding="ascii") as handle:
         digits = parse_unipen(handle)
     return PenDigits(digits=tuple(digits), checksums={PENDIGITS_FILE: PENDIGITS_MD5})
