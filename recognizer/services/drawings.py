@@ -67,10 +67,7 @@ def drawing_create_with_prediction(
     """
     started = time.perf_counter()
     try:
-        canvas = decode_canvas(image, max_bytes=settings.MAX_IMAGE_BYTES, max_side=settings.MAX_IMAGE_SIDE)
-        if strokes is not None:
-            strokes = strokes_clean(strokes, canvas_width=canvas.width, canvas_height=canvas.height)
-        pixels = ink_to_array(canvas.ink)
+        canvas, strokes, pixels = _canvas_decoded(image, strokes)
         version, predictor = predictor_get_serving()
     except (PreprocessError, ModelUnavailable):
         # A retry of a stored drawing is answered with it, whatever this attempt's image or model.
@@ -79,11 +76,9 @@ def drawing_create_with_prediction(
             raise
         return existing, False
     result = predictor.predict(pixels)
-    latency_ms = (time.perf_counter() - started) * 1000
-
+    prediction = _prediction(version, result, started=started, strokes=strokes)
     drawing = Drawing(
-        owner=owner if owner is not None and owner.is_authenticated else None,
-        visitor_id="" if owner is not None and owner.is_authenticated else visitor_id,
+        **_owned_by(owner, visitor_id),
         source=source,
         image_png=canvas.png,
         pixels=Drawing.pixels_encode(pixels),
@@ -94,16 +89,7 @@ def drawing_create_with_prediction(
         predicted_digit=result.digit,
         confidence=result.confidence,
     )
-    prediction = Prediction(
-        drawing=drawing,
-        model_version=version,
-        digit=result.digit,
-        probabilities=list(result.probabilities),
-        confidence=result.confidence,
-        verdict=result.verdict,
-        latency_ms=latency_ms,
-        stroke_count=drawing.stroke_count if strokes is not None else None,
-    )
+    prediction.drawing = drawing
     try:
         _drawing_and_prediction_insert(drawing, prediction)
     except IntegrityError:
@@ -139,29 +125,16 @@ def drawing_put(
     PreprocessError, StrokesTooLarge/StrokesInvalid and ModelUnavailable (nothing is stored then).
     """
     started = time.perf_counter()
-    canvas = decode_canvas(image, max_bytes=settings.MAX_IMAGE_BYTES, max_side=settings.MAX_IMAGE_SIDE)
-    if strokes is not None:
-        strokes = strokes_clean(strokes, canvas_width=canvas.width, canvas_height=canvas.height)
-    pixels = ink_to_array(canvas.ink)
+    canvas, strokes, pixels = _canvas_decoded(image, strokes)
     version, predictor = predictor_get_serving()
     result = predictor.predict(pixels)
-    prediction = Prediction(
-        model_version=version,
-        digit=result.digit,
-        probabilities=list(result.probabilities),
-        confidence=result.confidence,
-        verdict=result.verdict,
-        latency_ms=(time.perf_counter() - started) * 1000,
-        stroke_count=len(strokes["strokes"]) if strokes is not None else None,
-    )
+    prediction = _prediction(version, result, started=started, strokes=strokes)
     content = {"image_png": canvas.png, "pixels": Drawing.pixels_encode(pixels), "canvas_width": canvas.width,
                "canvas_height": canvas.height, "strokes": strokes, "sequence": sequence,
                "predicted_digit": result.digit, "confidence": result.confidence, "updated_at": timezone.now()}
-    signed_in = owner is not None and owner.is_authenticated
 
     def insert() -> Drawing:
-        drawing = Drawing(id=drawing_id, owner=owner if signed_in else None, visitor_id="" if signed_in else visitor_id,
-                          source=Drawing.Source.CANVAS, **content)
+        drawing = Drawing(id=drawing_id, **_owned_by(owner, visitor_id), source=Drawing.Source.CANVAS, **content)
         prediction.drawing = drawing
         _drawing_and_prediction_insert(drawing, prediction)  # IntegrityError if the id is taken
         drawing._latest_prediction = prediction
@@ -199,6 +172,35 @@ def drawing_put(
         locked.save(update_fields=list(content))
     locked._latest_prediction = prediction
     return locked, False
+
+
+def _canvas_decoded(image: str | bytes, strokes: dict | None):
+    """(canvas, its checked strokes or None, the 28x28 the model sees); PreprocessError or
+    StrokesTooLarge/StrokesInvalid before anything else happens."""
+    canvas = decode_canvas(image, max_bytes=settings.MAX_IMAGE_BYTES, max_side=settings.MAX_IMAGE_SIDE)
+    if strokes is not None:
+        strokes = strokes_clean(strokes, canvas_width=canvas.width, canvas_height=canvas.height)
+    return canvas, strokes, ink_to_array(canvas.ink)
+
+
+def _prediction(version, result, *, started: float, strokes: dict | None) -> Prediction:
+    """The (unsaved) answer `version` gave, timed from `started` (decode + preprocess + inference)."""
+    return Prediction(
+        model_version=version,
+        digit=result.digit,
+        probabilities=list(result.probabilities),
+        confidence=result.confidence,
+        verdict=result.verdict,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        stroke_count=len(strokes["strokes"]) if strokes is not None else None,
+    )
+
+
+def _owned_by(owner, visitor_id: str) -> dict:
+    """A signed-in user's drawing belongs to the account alone; an anonymous one to its visitor id."""
+    if owner is not None and owner.is_authenticated:
+        return {"owner": owner, "visitor_id": ""}
+    return {"owner": None, "visitor_id": visitor_id}
 
 
 @transaction.atomic
