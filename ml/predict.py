@@ -81,16 +81,21 @@ class Predictor:
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """(N, 28, 28) -> (N, 10): the ten digits' calibrated probabilities, summing to 1 (given
         that it is a digit); their argmax is the model's digit."""
-        digits = self.calibrated_probabilities(images)[:, :10]
-        return (digits / digits.sum(axis=1, keepdims=True)).astype(np.float32)
+        return _digits_only(self.calibrated_probabilities(images)).astype(np.float32)
 
     def predict(self, image: np.ndarray) -> DigitPrediction:
         """One preprocessed (28, 28) image -> the digit, all ten probabilities and the verdict."""
         full = self.calibrated_probabilities(image)
-        digits = full[0, :10] / full[0, :10].sum()
+        digits = _digits_only(full)[0]
         return DigitPrediction(
             digit=int(digits.argmax()),
             probabilities=tuple(digits.tolist()),
             verdict=str(verdicts_of(full, self.serving)[0]),
             not_a_digit=float(full[0, NOT_A_DIGIT]) if self.classes > NOT_A_DIGIT else 0.0,
         )
+
+
+def _digits_only(probabilities: np.ndarray) -> np.ndarray:
+    """(N, classes) -> (N, 10): the ten digits' share, renormalised (given that it is a digit)."""
+    digits = probabilities[:, :10]
+    return digits / digits.sum(axis=1, keepdims=True)
