@@ -31,6 +31,12 @@ def calibrated(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
+def digits_only(probabilities: np.ndarray) -> np.ndarray:
+    """(N, classes) -> (N, 10): the ten digits' share, renormalised (given that it is a digit)."""
+    digits = probabilities[:, :10]
+    return digits / digits.sum(axis=1, keepdims=True)
+
+
 def negative_log_likelihood(probabilities: np.ndarray, labels: np.ndarray) -> float:
     rows = np.arange(len(labels))
     return float(-np.log(np.clip(probabilities[rows, np.asarray(labels)], 1e-30, None)).mean())
@@ -107,3 +113,12 @@ def choose_thresholds(digits: np.ndarray, non_digits: np.ndarray | None, *, digi
     floor6 = lambda x: float(np.floor(x * 1e6) / 1e6)  # noqa: E731 (never above what was measured)
     return {"digit_threshold": floor6(min(max(digit_threshold, 0.3), 0.99)),
             "not_a_digit_threshold": round(not_a_digit_threshold, 6)}
+
+
+def serving_fit(digits_raw: np.ndarray, labels: np.ndarray, non_digits_raw: np.ndarray, *, has_class: bool) -> dict:
+    """The temperature and verdict thresholds a model serves with. The temperature is fitted on
+    real digits only (their calibration is what an answer promises: "97 % sure"); the generated
+    non-digits set the not-a-digit threshold, for a model that has that class."""
+    temperature = fit_temperature(digits_raw, labels)
+    return {"temperature": temperature, **choose_thresholds(
+        calibrated(digits_raw, temperature), calibrated(non_digits_raw, temperature) if has_class else None)}

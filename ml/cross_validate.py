@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from ml.artifact import read_metadata
-from ml.calibration import NOT_A_DIGIT, calibrated, choose_thresholds, expected_calibration_error, fit_temperature, \
-    verdict_rates, verdicts_of
+from ml.calibration import NOT_A_DIGIT, serving_fit
 from ml.pen_trajectories import load_pendigits, writer_folds
-from ml.real_writers import non_digit_set, real_writer_eval_set, real_writer_metrics, writer_rows
+from ml.real_writers import non_digit_set, real_writer_eval_set, verdict_report, writer_rows
 from ml.train import NON_DIGIT_EVAL_SIZE, TrainConfig, _fragments_of, train
 
 
@@ -73,32 +72,19 @@ def cross_validate(config: TrainConfig, *, k: int, mnist_dir, pendigits_dir, out
     scored = ~np.isnan(out_of_fold[:, 0])
     raw, labels, writers = out_of_fold[scored], labels[scored], writers[scored]
     non_raw, kinds = np.concatenate(non_digit_raw), np.concatenate(non_digit_kinds)
-    has_class = classes > NOT_A_DIGIT
-    # Fitted on real digits only (what "97 % sure" promises); non-digits set the thresholds.
-    temperature = fit_temperature(raw, labels)
-    digits_cal, non_cal = calibrated(raw, temperature), calibrated(non_raw, temperature)
-    serving = {"temperature": temperature, **choose_thresholds(digits_cal, non_cal if has_class else None),
+    serving = {**serving_fit(raw, labels, non_raw, has_class=classes > NOT_A_DIGIT),
                "fitted_on": f"out-of-fold answers of a {k}-fold cross-validation by writer and generated non-digits"}
-    real = real_writer_metrics(labels, raw[:, :10].argmax(axis=1), writers)
+    real, non_digits = verdict_report(raw, labels, writers, non_raw, kinds, serving)
     real.update({
         "estimate": f"{k}-fold cross-validation by writer (each writer read by a model that never saw them)",
         "folds": k,
-        "ece_before": round(expected_calibration_error(raw, labels), 6),
-        "ece_after": round(expected_calibration_error(digits_cal, labels), 6),
-        "verdicts": verdict_rates(verdicts_of(digits_cal, serving)),
     })
-    non_verdicts = verdicts_of(non_cal, serving)
     return {
         "config": config.to_dict(),
         "k": k,
         "fold_seed": fold_seed,
         "folds": fold_reports,
         "real_writer": real,
-        "non_digits": {
-            "count": int(len(non_raw)),
-            "verdicts": verdict_rates(non_verdicts),
-            "digit_rate_per_kind": {kind: round(float((non_verdicts[kinds == kind] == "digit").mean()), 6)
-                                    for kind in sorted(set(kinds))},
-        },
+        "non_digits": non_digits,
         "serving": serving,
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.artifact import SERVING_FILE, ArtifactError, verify_artifact
-from ml.calibration import DEFAULT_SERVING, NOT_A_DIGIT, calibrated, verdicts_of
+from ml.calibration import DEFAULT_SERVING, NOT_A_DIGIT, calibrated, digits_only, verdicts_of
 from ml.preprocess import PREPROCESS_VERSION
 
 
@@ -81,21 +81,15 @@ class Predictor:
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """(N, 28, 28) -> (N, 10): the ten digits' calibrated probabilities, summing to 1 (given
         that it is a digit); their argmax is the model's digit."""
-        return _digits_only(self.calibrated_probabilities(images)).astype(np.float32)
+        return digits_only(self.calibrated_probabilities(images)).astype(np.float32)
 
     def predict(self, image: np.ndarray) -> DigitPrediction:
         """One preprocessed (28, 28) image -> the digit, all ten probabilities and the verdict."""
         full = self.calibrated_probabilities(image)
-        digits = _digits_only(full)[0]
+        digits = digits_only(full)[0]
         return DigitPrediction(
             digit=int(digits.argmax()),
             probabilities=tuple(digits.tolist()),
             verdict=str(verdicts_of(full, self.serving)[0]),
             not_a_digit=float(full[0, NOT_A_DIGIT]) if self.classes > NOT_A_DIGIT else 0.0,
         )
-
-
-def _digits_only(probabilities: np.ndarray) -> np.ndarray:
-    """(N, classes) -> (N, 10): the ten digits' share, renormalised (given that it is a digit)."""
-    digits = probabilities[:, :10]
-    return digits / digits.sum(axis=1, keepdims=True)

@@ -202,3 +202,31 @@ def real_writer_metrics(labels: np.ndarray, predicted: np.ndarray, writers: np.n
         "worst_writer": int(worst) if worst else None,
     })
     return metrics
+
+
+def verdict_report(digits_raw: np.ndarray, labels: np.ndarray, writers: np.ndarray, non_digits_raw: np.ndarray,
+                   kinds: np.ndarray, serving: dict) -> tuple[dict | None, dict]:
+    """How a model serving with `serving` (temperature, thresholds) reads real writers' digits
+    and generated non-digits, from its raw outputs: (real-writer metrics with verdict rates and
+    the calibration error before and after, or None without digits; non-digit verdict rates,
+    overall and per kind)."""
+    from ml.calibration import calibrated, digits_only, expected_calibration_error, verdict_rates, verdicts_of
+
+    non_verdicts = verdicts_of(calibrated(non_digits_raw, serving["temperature"]), serving)
+    non_digits = {
+        "count": int(len(non_digits_raw)),
+        "verdicts": verdict_rates(non_verdicts),
+        "digit_rate_per_kind": {kind: round(float((non_verdicts[kinds == kind] == "digit").mean()), 6)
+                                for kind in sorted(set(kinds))},
+    }
+    if not len(labels):
+        return None, non_digits
+    digits_calibrated = calibrated(digits_raw, serving["temperature"])
+    real = real_writer_metrics(labels, digits_raw[:, :10].argmax(axis=1), writers)
+    real.update({
+        "verdicts": verdict_rates(verdicts_of(digits_calibrated, serving)),
+        "ece_before": round(expected_calibration_error(digits_raw, labels), 6),
+        "ece_after": round(expected_calibration_error(digits_calibrated, labels), 6),
+        "ece_digits_only_after": round(expected_calibration_error(digits_only(digits_calibrated), labels), 6),
+    })
+    return real, non_digits

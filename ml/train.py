@@ -411,9 +411,8 @@ def _real_writer_scores(raw, config: TrainConfig, pendigits, cache_dir, calibrat
     """Score the trained model on the real writers it never saw and on fresh generated non-digits;
     fit (or take from `calibration`) its temperature and verdict thresholds.
     Returns (serving, metrics, data info)."""
-    from ml.calibration import calibrated, choose_thresholds, expected_calibration_error, fit_temperature, \
-        verdict_rates, verdicts_of
-    from ml.real_writers import non_digit_set, real_writer_eval_set, real_writer_metrics, writer_rows
+    from ml.calibration import serving_fit
+    from ml.real_writers import non_digit_set, real_writer_eval_set, verdict_report, writer_rows
 
     scored = pendigits.subset(range(min(limit, len(pendigits)))) if limit else pendigits
     images, labels, writers = real_writer_eval_set(scored, cache_dir=cache_dir)
@@ -430,33 +429,15 @@ def _real_writer_scores(raw, config: TrainConfig, pendigits, cache_dir, calibrat
     if calibration is not None:
         serving = {**DEFAULT_SERVING, **calibration, "fitted_on": calibration.get("fitted_on", "given")}
     elif len(rows):
-        # The temperature is fitted on real digits only: their calibration is what answers promise
-        # ("97 % sure"); the generated non-digits set the not-a-digit threshold instead.
-        temperature = fit_temperature(digits_raw, labels[rows])
-        serving = {"temperature": temperature, **choose_thresholds(
-            calibrated(digits_raw, temperature), calibrated(non_raw, temperature) if raw.classes > NOT_A_DIGIT else None),
-            "fitted_on": f"real writers {unseen} (not trained on) and generated non-digits"}
+        serving = {**serving_fit(digits_raw, labels[rows], non_raw, has_class=raw.classes > NOT_A_DIGIT),
+                   "fitted_on": f"real writers {unseen} (not trained on) and generated non-digits"}
     else:
         serving = {**DEFAULT_SERVING, "fitted_on": "defaults: no held-out writers"}
 
-    metrics = {}
-    non_calibrated = calibrated(non_raw, serving["temperature"])
-    non_verdicts = verdicts_of(non_calibrated, serving)
-    metrics["non_digits"] = {
-        "count": int(len(non_digits)),
-        "verdicts": verdict_rates(non_verdicts),
-        "digit_rate_per_kind": {k: round(float((non_verdicts[kinds == k] == "digit").mean()), 6) for k in sorted(set(kinds))},
-    }
-    if len(rows):
-        digits_calibrated = calibrated(digits_raw, serving["temperature"])
-        real = real_writer_metrics(labels[rows], digits_raw[:, :10].argmax(axis=1), writers[rows])
-        real["verdicts"] = verdict_rates(verdicts_of(digits_calibrated, serving))
-        top = lambda p: p[:, :10] / p[:, :10].sum(axis=1, keepdims=True)  # noqa: E731
-        real["ece_before"] = round(expected_calibration_error(digits_raw, labels[rows]), 6)
-        real["ece_after"] = round(expected_calibration_error(digits_calibrated, labels[rows]), 6)
-        real["ece_digits_only_after"] = round(expected_calibration_error(top(digits_calibrated), labels[rows]), 6)
-        real["estimate"] = "measured on writers the model never trained on"
-        metrics["real_writer"] = real
+    real, non_digit_scores = verdict_report(digits_raw, labels[rows], writers[rows], non_raw, kinds, serving)
+    metrics = {"non_digits": non_digit_scores}
+    if real is not None:
+        metrics["real_writer"] = {**real, "estimate": "measured on writers the model never trained on"}
     elif calibration is not None and calibration.get("real_writer"):
         metrics["real_writer"] = calibration["real_writer"]  # the cross-validation's estimate
     info = {"pendigits_writers_unseen": unseen}

@@ -66,3 +66,27 @@ def test_thresholds_keep_the_promised_rates_on_the_data_they_are_fitted_on():
     serving = {"temperature": 1.0, **choose_thresholds(digits, non_digits, digit_rate=0.985, not_a_digit_rate=0.005)}
     rates = verdict_rates(verdicts_of(digits, serving))
     assert rates["digit"] >= 0.985 and rates["not_a_digit"] <= 0.005
+
+
+def test_the_serving_fit_and_verdict_report_train_and_cross_validation_share():
+    from ml.calibration import calibrated, expected_calibration_error, fit_temperature, serving_fit
+    from ml.real_writers import verdict_report
+
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 10, 300)
+    logits = rng.normal(0, 1, (300, 11)) + 4 * np.eye(11)[labels]
+    digits_raw = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    non_logits = rng.normal(0, 1, (60, 11)) + 4 * np.eye(11)[np.full(60, 10)]
+    non_raw = np.exp(non_logits) / np.exp(non_logits).sum(axis=1, keepdims=True)
+    writers = rng.integers(1, 4, 300)
+
+    serving = serving_fit(digits_raw, labels, non_raw, has_class=True)
+    assert serving["temperature"] == fit_temperature(digits_raw, labels)
+    assert {"digit_threshold", "not_a_digit_threshold"} <= set(serving)
+    real, non_digits = verdict_report(digits_raw, labels, writers, non_raw, np.array(["star"] * 60), serving)
+    assert real["ece_before"] == round(expected_calibration_error(digits_raw, labels), 6)
+    assert real["ece_after"] == round(expected_calibration_error(calibrated(digits_raw, serving["temperature"]), labels), 6)
+    assert abs(sum(real["verdicts"].values()) - 1) < 1e-6 and non_digits["count"] == 60
+    assert set(non_digits["digit_rate_per_kind"]) == {"star"}
+    assert non_digits["verdicts"]["not_a_digit"] > 0.5  # they score high on the eleventh class
+    assert verdict_report(digits_raw[:0], labels[:0], writers[:0], non_raw, np.array(["star"] * 60), serving)[0] is None
