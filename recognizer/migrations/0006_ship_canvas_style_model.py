@@ -11,7 +11,10 @@ from django.utils import timezone
 shipped_model_metadata = importlib.import_module("recognizer.migrations.0002_register_shipped_model").shipped_model_metadata
 
 
-def ship_model(apps, artifact: str, reason: str) -> None:
+def ship_model(apps, artifact: str, reason: str, *, activate: bool = True, trained_on: str = "MNIST") -> None:
+    """Register `artifact` (from models/, copied into MODEL_DIR) and, with `activate`, make it
+    serve where a shipped model serves (audited with `reason`); a version staff promoted keeps
+    serving."""
     ModelVersion = apps.get_model("recognizer", "ModelVersion")
     ModelVersionChange = apps.get_model("recognizer", "ModelVersionChange")
     metadata = shipped_model_metadata(artifact)
@@ -23,8 +26,10 @@ def ship_model(apps, artifact: str, reason: str) -> None:
         sha256=metadata["sha256"],
         metrics=metadata.get("metrics", {}),
         metadata={key: value for key, value in metadata.items() if key != "metrics"},
-        data_snapshot={"description": "MNIST", "user_drawings": 0},
+        data_snapshot={"description": trained_on, "user_drawings": 0},
     )
+    if not activate:
+        return  # registered only: ready to promote in the admin
     active = ModelVersion.objects.filter(is_active=True).first()
     if active is not None and active.job_id is not None:
         return  # staff chose what serves
