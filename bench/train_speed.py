@@ -20,11 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ml.__main__ import DEFAULT_CACHE_DIR, add_config_arguments, config_from_arguments  # noqa: E402
+from ml.__main__ import DEFAULT_CACHE_DIR  # noqa: E402
 from ml.data_dirs import mnist_dir  # noqa: E402
 from ml.canvas_style import canvas_style_test_set  # noqa: E402
 from ml.data import load_mnist  # noqa: E402
-from ml.train import TrainConfig, train  # noqa: E402
+from ml.config import TrainConfig, add_arguments, from_arguments  # noqa: E402
+from ml.train import train  # noqa: E402
 
 TARGET_ACCURACY = 0.995
 TARGET_SECONDS = 300
@@ -32,12 +33,12 @@ TARGET_SECONDS = 300
 
 def main():
     parser = argparse.ArgumentParser()
-    add_config_arguments(parser)  # to time another config than the default
+    add_arguments(parser)  # to time another config than the default
     parser.add_argument("--keep", type=Path, help="write the artifact here instead of a temporary folder")
     args = parser.parse_args()
 
     mnist_folder = mnist_dir()
-    config = TrainConfig(**config_from_arguments(vars(args)))
+    config = TrainConfig(**from_arguments(args))
     test = load_mnist(mnist_folder, "test")
     canvas = canvas_style_test_set(mnist_folder, cache_dir=DEFAULT_CACHE_DIR)  # built before the clock starts
     print(f"config: {config.to_dict()}")

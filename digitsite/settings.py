@@ -181,7 +181,7 @@ TRAINING_REAPER_SECONDS = envint("TRAINING_REAPER_SECONDS", "30")
 RETRAIN_AFTER_REVIEWS = envint("RETRAIN_AFTER_REVIEWS", "200")
 RETRAIN_AUTO_PROMOTE = envbool("RETRAIN_AUTO_PROMOTE", "0")
 RETRAIN_CHECK_SECONDS = envint("RETRAIN_CHECK_SECONDS", "30")
-# The triggered job's recipe: ml.train.FINE_TUNE with these two (MNIST images replayed, epochs).
+# The triggered job's recipe: ml.config.FINE_TUNE with these two (MNIST images replayed, epochs).
 RETRAIN_REPLAY_SIZE = envint("RETRAIN_REPLAY_SIZE", "15000")
 RETRAIN_EPOCHS = envint("RETRAIN_EPOCHS", "2")
 

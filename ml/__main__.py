@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ml.config import TrainConfig, add_arguments, from_arguments
 from ml.data_dirs import mnist_dir, pendigits_dir
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "digitsite-v3"
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     train_parser.add_argument("--calibration", type=Path,
                               help="a cross-validation report (JSON): serve with its temperature and verdict "
                                    "thresholds and report its writer-independent estimate")
-    add_config_arguments(train_parser)
+    add_arguments(train_parser)
 
     cv_parser = commands.add_parser("cross-validate", help="k-fold cross-validation by writer of a training recipe")
     cv_parser.add_argument("--folds", type=int, default=3)
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     cv_parser.add_argument("--mnist-dir", type=Path, default=mnist_dir())
     cv_parser.add_argument("--pendigits-dir", type=Path, default=pendigits_dir())
     cv_parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
-    add_config_arguments(cv_parser)
+    add_arguments(cv_parser)
 
     evaluate_parser = commands.add_parser("evaluate", help="accuracy and confusion matrix on MNIST test")
     evaluate_parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
@@ -68,61 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     return commands[args.command](args)
 
 
-def add_config_arguments(parser) -> None:
-    """The TrainConfig options, for this CLI and manage.py train alike."""
-    from ml.model import ARCHITECTURES
-    from ml.train import PRECISIONS
-
-    parser.add_argument("--architecture", choices=ARCHITECTURES)
-    parser.add_argument("--epochs", type=int)
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--learning-rate", type=float)
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--train-limit", type=int)
-    parser.add_argument("--validation-size", type=int)
-    parser.add_argument("--no-augment", dest="augment", action="store_false", default=None,
-                        help="no augmentation at all (affine jitter, pen redraws)")
-    parser.add_argument("--redraw-fraction", type=float,
-                        help="share of each batch redrawn from its skeleton with a random pen (0 turns it off)")
-    parser.add_argument("--precision", choices=PRECISIONS,
-                        help="compute dtype while training (the exported model is float32 either way)")
-    parser.add_argument("--augment-pen", dest="augment_pen", action="store_true", default=None,
-                        help="also jitter pen thickness and hardness with grey morphology (an ablation; off by default)")
-    parser.add_argument("--no-mnist", dest="use_mnist", action="store_false", default=None)
-    parser.add_argument("--pendigits-writers", type=_writer_list,
-                        help="real writers to train on, e.g. 1-30 or 1,4,9 (the others are the writer-independent test)")
-    parser.add_argument("--pendigits-renders", type=int, help="times each real digit is drawn as a canvas")
-    parser.add_argument("--no-stroke-jitter", dest="stroke_jitter", action="store_false", default=None,
-                        help="draw real digits as written: no affine/elastic/speed/pen jitter (an ablation)")
-    parser.add_argument("--non-digits", type=int, help="generated non-digits to train an eleventh class on (0: none)")
-    parser.add_argument("--class-balance", dest="class_balance", action="store_true", default=None)
-    parser.add_argument("--init-from", help="an artifact folder to start from (fine-tuning)")
-
-
-def _writer_list(text: str) -> tuple[int, ...]:
-    writers = set()
-    for part in text.split(","):
-        if "-" in part:
-            first, last = part.split("-", 1)
-            writers.update(range(int(first), int(last) + 1))
-        elif part.strip():
-            writers.add(int(part))
-    return tuple(sorted(writers))
-
-
-def config_from_arguments(options: dict) -> dict:
-    """The TrainConfig fields the user set on the command line (the rest keep their defaults)."""
-    from ml.train import TrainConfig
-
-    fields = TrainConfig.__dataclass_fields__
-    return {key: value for key, value in options.items() if key in fields and value is not None}
-
-
 def run_train(args) -> int:
     from ml.canvas_style import canvas_style_test_set
-    from ml.train import TrainConfig, train
+    from ml.train import train
 
-    config = TrainConfig(**config_from_arguments(vars(args)))
+    config = TrainConfig(**from_arguments(args))
     print(f"training {args.name}: {json.dumps(config.to_dict())}", flush=True)
     calibration = None
     if args.calibration:
@@ -150,9 +101,8 @@ def run_train(args) -> int:
 def run_cross_validate(args) -> int:
     from ml.canvas_style import canvas_style_test_set
     from ml.cross_validate import cross_validate
-    from ml.train import TrainConfig
 
-    config = TrainConfig(**config_from_arguments(vars(args)))
+    config = TrainConfig(**from_arguments(args))
     print(f"cross-validating ({args.folds} folds by writer): {json.dumps(config.to_dict())}", flush=True)
     canvas_style = canvas_style_test_set(args.mnist_dir, cache_dir=args.cache_dir)
     report = cross_validate(config, k=args.folds, mnist_dir=args.mnist_dir, pendigits_dir=args.pendigits_dir,

@@ -20,7 +20,8 @@ from ml.artifact import read_metadata
 from ml.calibration import NOT_A_DIGIT, serving_fit
 from ml.pen_trajectories import load_pendigits, writer_folds
 from ml.real_writers import non_digit_set, real_writer_eval_set, verdict_report, writer_rows
-from ml.train import NON_DIGIT_EVAL_SIZE, TrainConfig, _fragments_of, train
+from ml.config import TrainConfig
+from ml.train import NON_DIGIT_EVAL_SIZE, _fragments_of, train
 
 
 def cross_validate(config: TrainConfig, *, k: int, mnist_dir, pendigits_dir, output_dir, cache_dir=None,

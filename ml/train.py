@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import platform
 import time
 from dataclasses import dataclass
@@ -14,112 +13,16 @@ import numpy as np
 
 from ml.artifact import write_artifact
 from ml.calibration import DEFAULT_SERVING, NOT_A_DIGIT
+from ml.config import TrainConfig
 from ml.data import load_mnist
 from ml.evaluate import evaluate
-from ml.model import ARCHITECTURES
 from ml.preprocess import PREPROCESS_VERSION
 
-PENDIGITS_WRITERS = range(1, 31)
 NON_DIGIT_EVAL_SIZE = 1400  # 100 of each generated kind, scored after training
-
-
-PRECISIONS = ("mixed_bfloat16", "float32")
 
 
 class TrainingCancelled(Exception):
     """Raised by a progress callback to stop training; no artifact is written."""
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    architecture: str = "cnn-bn-deep"
-    epochs: int = 7  # with the cosine schedule: under 5 minutes on the usual 2-core host, 7 on a slower one (README)
-    batch_size: int = 128
-    learning_rate: float = 3e-3  # peak of the warm-up + cosine schedule (Adam)
-    augment: bool = True  # random affine jitter of the training images
-    augment_pen: bool = False  # grey-morphology pen jitter: measured no gain (README ablation), off
-    redraw_fraction: float = 0.75  # share of each batch redrawn from its skeleton with a random pen
-    # Compute in bfloat16 while training (weights stay float32): ~1.7x faster on CPUs with
-    # AVX512-BF16 like the CI machine's; the exported model is float32 either way.
-    precision: str = "mixed_bfloat16"
-    seed: int = 0
-    train_limit: int | None = None  # use only the first N MNIST training images (quick jobs)
-    use_mnist: bool = True
-    validation_size: int = 0  # images held out of the training data to report val accuracy per epoch
-    # Fine-tuning: start from an earlier model's weights (train(initial_model=...), the serving
-    # version's model.keras) instead of random ones, and replay a seeded random sample of this
-    # many MNIST training images (0: all of them, or the first train_limit) so the model keeps
-    # what it knew while it learns the new drawings.
-    warm_start: bool = False
-    replay_size: int = 0
-    # Real writers (ml/pen_trajectories.py) whose digits join the training data; the others are the
-    # writer-independent test. Each digit is drawn `pendigits_renders` times as a canvas, with
-    # stroke-level jitter (random pen, speed, affine and elastic distortion) if `stroke_jitter`.
-    pendigits_writers: tuple[int, ...] = ()
-    pendigits_renders: int = 4
-    stroke_jitter: bool = True
-    # Generated non-digits (ml/non_digits.py) as an eleventh class, "not a digit"; 0: ten classes.
-    non_digits: int = 0
-    class_balance: bool = False  # weight examples so that every class counts the same
-    init_from: str | None = None  # an artifact folder whose trained weights this run starts from
-
-    def __post_init__(self):
-        if self.architecture not in ARCHITECTURES:
-            raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}")
-        if not 1 <= self.epochs <= 200:
-            raise ValueError("epochs must be between 1 and 200")
-        if not 8 <= self.batch_size <= 4096:
-            raise ValueError("batch_size must be between 8 and 4096")
-        if not 0 < self.learning_rate <= 1:
-            raise ValueError("learning_rate must be in (0, 1]")
-        if self.train_limit is not None and self.train_limit < 100:
-            raise ValueError("train_limit must be at least 100")
-        if self.validation_size < 0:
-            raise ValueError("validation_size must not be negative")
-        if not 0 <= self.redraw_fraction <= 1:
-            raise ValueError("redraw_fraction must be between 0 and 1")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
-        if not isinstance(self.warm_start, bool):
-            raise ValueError("warm_start must be true or false")
-        if self.replay_size < 0:
-            raise ValueError("replay_size must not be negative")
-        if self.replay_size and not self.warm_start:
-            raise ValueError("replay_size is for fine-tuning (warm_start); use train_limit otherwise")
-        try:
-            writers = tuple(sorted({int(w) for w in self.pendigits_writers}))
-        except (TypeError, ValueError):
-            raise ValueError("pendigits_writers must be a list of writer numbers") from None
-        if any(w not in PENDIGITS_WRITERS for w in writers):
-            raise ValueError("pendigits_writers must be between 1 and 30")
-        object.__setattr__(self, "pendigits_writers", writers)  # JSON lists come back as tuples
-        if not 1 <= self.pendigits_renders <= 20:
-            raise ValueError("pendigits_renders must be between 1 and 20")
-        if not 0 <= self.non_digits <= 200_000:
-            raise ValueError("non_digits must be between 0 and 200000")
-
-    @property
-    def classes(self) -> int:
-        return 11 if self.non_digits else 10
-
-    def to_dict(self) -> dict:
-        data = dataclasses.asdict(self)
-        data["pendigits_writers"] = list(self.pendigits_writers)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        known = {field.name for field in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown training options: {', '.join(sorted(unknown))}")
-        return cls(**data)
-
-
-# The fine-tuning recipe (manage.py train --warm-start active, the admin's "fine-tune the serving
-# model", the retraining trigger): a few epochs at a tenth of the from-scratch learning rate on
-# the new drawings plus a replay sample of MNIST. Measured in the README ("Learning loop").
-FINE_TUNE = {"warm_start": True, "epochs": 2, "learning_rate": 3e-4, "replay_size": 15000, "validation_size": 0}
 
 
 @dataclass(frozen=True)
@@ -211,8 +114,7 @@ def train(
 
     validation = None
     if config.validation_size:
-        if config.validation_size >= len(labels) // 2:
-            raise ValueError("validation_size must be less than half the training data")
+        config.check_data_size(len(labels))
         order = np.random.default_rng(config.seed).permutation(len(labels))
         held, kept = order[: config.validation_size], order[config.validation_size :]
         validation = (images[held][..., None], labels[held])

@@ -34,7 +34,7 @@ class TrainingJob(models.Model):
     PENDING = (Status.QUEUED, Status.RUNNING)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    config = models.JSONField(help_text="ml.train.TrainConfig as a dict")
+    config = models.JSONField(help_text="ml.config.TrainConfig as a dict")
     include_user_drawings = models.BooleanField(default=False)
     user_drawings_cutoff = models.DateTimeField(null=True, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

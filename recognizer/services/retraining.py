@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from ml.train import FINE_TUNE
+from ml.config import FINE_TUNE
 from recognizer.models import ModelVersion, TrainingJob
 from recognizer.selectors import retraining_status_get
 from recognizer.services.training import broker_check, training_job_create, training_job_enqueue

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from digitsite.celery import app as celery_app
 from ml.data import DatasetError
-from ml.train import TrainConfig
+from ml.config import TrainConfig
 from recognizer.broker import redis_ping
 from recognizer.models import TrainingJob
 from recognizer.selectors import model_version_get_active, training_data_count
@@ -52,10 +52,7 @@ def training_config_validate(*, config: TrainConfig, include_user_drawings: bool
         raise ValueError(f"the training data cannot be read: {exc}") from exc
     if count == 0:
         raise ValueError("no training data: there are no reviewed user drawings to train on yet (add MNIST)")
-    # ml.train holds out validation_size examples and refuses half the data or more.
-    if config.validation_size and config.validation_size >= count // 2:
-        raise ValueError(f"validation_size must be less than half the training data: {count} examples here, "
-                         f"so at most {max(0, count // 2 - 1)}")
+    config.check_data_size(count)
 
 
 def training_job_create(

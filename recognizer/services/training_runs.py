@@ -24,7 +24,8 @@ from ml.data import load_mnist
 from ml.evaluate import evaluate_sets
 from ml.gate import gate_compare
 from ml.predict import Predictor
-from ml.train import ExtraData, Progress, TrainConfig, TrainingCancelled, train
+from ml.config import TrainConfig
+from ml.train import ExtraData, Progress, TrainingCancelled, train
 from recognizer.models import ModelVersion, TrainingJob
 from recognizer.selectors import model_version_get_active, training_set_get
 from recognizer.services.artifacts import artifact_discard, artifact_local_dir

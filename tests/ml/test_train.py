@@ -9,7 +9,8 @@ import pytest
 from ml.artifact import verify_artifact
 from ml.data import load_mnist
 from ml.predict import Predictor
-from ml.train import TrainConfig, TrainingCancelled, train
+from ml.config import TrainConfig
+from ml.train import TrainingCancelled, train
 from tests.canvases import MNIST_DIR
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from ml.train import TrainConfig, _training_data, train
+from ml.config import TrainConfig
+from ml.train import _training_data, train
 from tests.canvases import MNIST_DIR
 from tests.helpers import SHIPPED_MODEL_DIR as SHIPPED
 

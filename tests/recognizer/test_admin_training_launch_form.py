@@ -7,8 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from ml.train import TrainConfig
-from recognizer.admin.forms import TrainingJobLaunchForm
+from ml.config import FINE_TUNE, TrainConfig, options
+from recognizer.admin.forms import FineTuneLaunchForm, TrainingJobLaunchForm
 from recognizer.models import TrainingJob
 from recognizer.services.drawings import drawing_create_with_prediction
 from recognizer.services.reviews import drawing_review_label
@@ -117,4 +117,29 @@ def test_missing_mnist_is_a_form_error_not_a_500(admin_client, sent_tasks, setti
     page = admin_client.get(LAUNCH).content.decode()
     response = admin_client.post(LAUNCH, {**page_values(page), "epochs": "1"})
     assert response.status_code == 200 and "the training data cannot be read" in response.content.decode()
+    assert not TrainingJob.objects.exists()
+
+
+@pytest.mark.parametrize("form_class", [TrainingJobLaunchForm, FineTuneLaunchForm])
+def test_the_forms_recipe_fields_are_generated_from_ml_config(form_class):
+    """Bounds, choices, help and defaults are ml.config's: the form states none of them itself."""
+    form = form_class()
+    for spec in options(form_class.CONFIG_FIELDS):
+        field = form.fields[spec.name]
+        assert field.help_text == spec.option.help, spec.name
+        assert field.initial == form_class.CONFIG_INITIAL.get(spec.name, spec.default), spec.name
+        if spec.option.choices:
+            assert [value for value, _ in field.choices] == list(spec.option.choices)
+        elif spec.kind in (int, float):
+            assert (getattr(field, "min_value", None), getattr(field, "max_value", None)) == \
+                (spec.option.minimum, spec.option.maximum), spec.name
+            assert field.required is (spec.default is not None), spec.name
+    assert FineTuneLaunchForm().fields["replay_size"].initial == FINE_TUNE["replay_size"]
+
+
+@pytest.mark.django_db
+def test_a_value_out_of_the_configs_bounds_is_a_form_error(admin_client, sent_tasks):
+    page = page_values(admin_client.get(LAUNCH).content.decode())
+    response = admin_client.post(LAUNCH, {**page, "epochs": "201"})
+    assert response.status_code == 200 and "less than or equal to 200" in response.content.decode()
     assert not TrainingJob.objects.exists()

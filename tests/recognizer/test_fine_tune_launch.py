@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from ml.train import FINE_TUNE
+from ml.config import FINE_TUNE
 from recognizer.models import TrainingJob
 from recognizer.selectors import model_version_get_active
 from tests.recognizer.reviewed import reviewed_drawings_create

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from ml.evaluate import evaluate
 from ml.predict import Predictor
-from ml.train import FINE_TUNE
+from ml.config import FINE_TUNE
 from recognizer.models import ModelVersionChange, TrainingJob
 from recognizer.selectors import model_version_get_active
 from recognizer.services.training import training_job_create

@@ -4,8 +4,8 @@ yields a model version (not promoted)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ml.__main__ import add_config_arguments, config_from_arguments, print_progress
-from ml.train import FINE_TUNE
+from ml.__main__ import print_progress
+from ml.config import FINE_TUNE, add_arguments, from_arguments
 from recognizer.services.training import BrokerUnavailable, training_job_create
 from recognizer.services.training_runs import training_job_run
 
@@ -15,15 +15,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--enqueue", action="store_true", help="queue for the Celery training workers instead")
-        add_config_arguments(parser)
+        add_arguments(parser)
         parser.add_argument("--include-user-drawings", action="store_true")
         parser.add_argument("--warm-start", choices=["active"],
                             help="fine-tune the serving version on the reviewed user drawings plus a replay sample "
                                  f"of MNIST (defaults {FINE_TUNE}; the options above override them)")
-        parser.add_argument("--replay-size", type=int, help="MNIST training images replayed when fine-tuning")
 
     def handle(self, *args, **options):
-        config = config_from_arguments({**options, "warm_start": None})  # "active" names the start, not a flag
+        config = from_arguments(options)
         if options["warm_start"]:
             config = {**FINE_TUNE, **config}
             options["include_user_drawings"] = True
