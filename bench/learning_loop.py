@@ -172,9 +172,9 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def make_drawings(data: str, users: int, judge: int):
-    """(description, folder of the users' PNGs in 0/ ... 9/, (judge images, judge labels))."""
-    users_dir = WORK / "users"
+def make_drawings(data: str, users: int, judge: int, users_dir: Path = WORK / "users"):
+    """(description, `users_dir` holding the users' PNGs in 0/ ... 9/, (judge images, judge labels))."""
+    shutil.rmtree(users_dir, ignore_errors=True)
     if data == "canvas-style":
         return _mnist_drawings(users, judge, users_dir)
     return _pendigits_drawings(users, judge, users_dir)
