@@ -37,14 +37,11 @@ from recognizer.schemas import (
     PreviewOut,
 )
 from recognizer.selectors import drawing_get_for_visitor, drawing_list_for_visitor, prediction_list_for_drawing
+from recognizer.services.drawing_updates import DrawingNotFound, DrawingSettled, drawing_put, drawing_withdraw
 from recognizer.services.drawings import (
-    DrawingNotFound,
-    DrawingSettled,
     IdempotencyKeyReused,
     drawing_create_with_prediction,
     drawing_label_set,
-    drawing_put,
-    drawing_withdraw,
     prediction_preview,
 )
 from recognizer.services.predictors import ModelUnavailable
