@@ -47,6 +47,34 @@ def drawing_put(
     Raises DrawingNotFound when it is someone else's, DrawingSettled when it can no longer change,
     PreprocessError, StrokesTooLarge/StrokesInvalid and ModelUnavailable (nothing is stored then).
     """
+    prediction, content = _update_predicted(image, strokes, sequence=sequence)
+
+    def insert() -> Drawing:
+        return _drawing_insert(drawing_id, owner, visitor_id, content=content, prediction=prediction)
+
+    if sequence == 1:
+        # Most likely the drawing's first pen-up: try the insert alone (one round trip on
+        # PostgreSQL). The id taken means a retry, a race with a later update, or someone else's.
+        try:
+            return insert(), True
+        except IntegrityError:
+            pass
+    with transaction.atomic():
+        locked = _drawing_lock(drawing_id, owner, visitor_id)
+        if locked is None:
+            # A later update that overtook the first (or the first was lost): it creates the drawing.
+            try:
+                return insert(), True
+            except IntegrityError:  # the first one came in meanwhile
+                locked = _drawing_lock(drawing_id, owner, visitor_id)
+                if locked is None:
+                    raise
+        return _update_apply(locked, sequence=sequence, content=content, prediction=prediction), False
+
+
+def _update_predicted(image: str | bytes, strokes: dict | None, *, sequence: int) -> tuple[Prediction, dict]:
+    """The update decoded, checked and predicted, nothing stored yet: its (unsaved) prediction and
+    the drawing's fields as the update leaves them."""
     started = time.perf_counter()
     canvas, strokes, pixels = _canvas_decoded(image, strokes)
     version, predictor = predictor_get_serving()
@@ -55,46 +83,41 @@ def drawing_put(
     content = {"image_png": canvas.png, "pixels": Drawing.pixels_encode(pixels), "canvas_width": canvas.width,
                "canvas_height": canvas.height, "strokes": strokes, "sequence": sequence,
                "predicted_digit": result.digit, "confidence": result.confidence, "updated_at": timezone.now()}
+    return prediction, content
 
-    def insert() -> Drawing:
-        drawing = Drawing(id=drawing_id, **_owned_by(owner, visitor_id), source=Drawing.Source.CANVAS, **content)
-        prediction.drawing = drawing
-        _drawing_and_prediction_insert(drawing, prediction)  # IntegrityError if the id is taken
-        drawing._latest_prediction = prediction
-        return drawing
 
-    if sequence == 1:
-        # Most likely the drawing's first pen-up: try the insert alone (one round trip on
-        # PostgreSQL). The id taken means a retry, a race with a later update, or someone else's.
-        try:
-            return insert(), True
-        except IntegrityError:
-            prediction.drawing = None
-    with transaction.atomic():
-        locked = _drawing_lock(drawing_id, owner, visitor_id)
-        if locked is None:
-            # A later update that overtook the first (or the first was lost): it creates the drawing.
-            try:
-                return insert(), True
-            except IntegrityError:  # the first one came in meanwhile
-                prediction.drawing = None
-                locked = _drawing_lock(drawing_id, owner, visitor_id)
-                if locked is None:
-                    raise
-        if not locked.is_owners:
-            raise DrawingNotFound("no such drawing")
-        if sequence <= locked.sequence:
-            _drawing_check_open(locked, only_withdrawn=True)
-            return locked, False
-        _drawing_check_open(locked)
-        Prediction.objects.filter(drawing=locked, is_final=True).update(is_final=False)
-        prediction.drawing = locked
-        prediction.save(force_insert=True)
-        for name, value in content.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=list(content))
+def _drawing_insert(drawing_id, owner, visitor_id: str, *, content: dict, prediction: Prediction) -> Drawing:
+    """The drawing created by this update, stored with its prediction. IntegrityError if the id is
+    taken: nothing is stored and the prediction is left belonging to no drawing."""
+    drawing = Drawing(id=drawing_id, **_owned_by(owner, visitor_id), source=Drawing.Source.CANVAS, **content)
+    prediction.drawing = drawing
+    try:
+        _drawing_and_prediction_insert(drawing, prediction)
+    except IntegrityError:
+        prediction.drawing = None
+        raise
+    drawing._latest_prediction = prediction
+    return drawing
+
+
+def _update_apply(locked: Drawing, *, sequence: int, content: dict, prediction: Prediction) -> Drawing:
+    """The update applied to the locked drawing: its fields replaced and its prediction added as
+    the final one; one numbered no higher than the last applied changes nothing. DrawingNotFound
+    when it is someone else's, DrawingSettled when it can no longer change."""
+    if not locked.is_owners:
+        raise DrawingNotFound("no such drawing")
+    if sequence <= locked.sequence:
+        _drawing_check_open(locked, only_withdrawn=True)
+        return locked
+    _drawing_check_open(locked)
+    Prediction.objects.filter(drawing=locked, is_final=True).update(is_final=False)
+    prediction.drawing = locked
+    prediction.save(force_insert=True)
+    for name, value in content.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(content))
     locked._latest_prediction = prediction
-    return locked, False
+    return locked
 
 
 @transaction.atomic
