@@ -61,51 +61,12 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
     artifact_dir = Path(settings.MODEL_DIR) / name
     try:
         parent = model_version_get_active()
-        config = TrainConfig.from_dict(job.config)
-        extra, evaluation_sets, snapshot = _user_drawing_data(job)
-        log.write(f"training {name} on {snapshot['description']} with {job.config}")
-        canvas_style = canvas_style_test_set(
-            settings.MNIST_DIR, cache_dir=settings.DATASET_CACHE_DIR, limit=settings.CANVAS_STYLE_EVAL_SIZE
-        )
-        evaluation_sets = {"canvas_style": canvas_style, **evaluation_sets}
-        initial_model, replay = None, {}
-        if config.warm_start:
-            initial_model, replay, snapshot = _warm_start(parent, config, snapshot, log)
-
-        # Every job is scored on the real writers it did not train on (when the data is there).
-        pendigits_dir = settings.PENDIGITS_DIR if Path(settings.PENDIGITS_DIR).exists() else None
-        metadata = train(
-            config,
-            mnist_dir=settings.MNIST_DIR,
-            output_dir=settings.MODEL_DIR,
-            name=name,
-            extra=extra,
-            evaluation_sets=evaluation_sets,
-            progress=ProgressReporter(job, log, on_progress),
-            initial_model=initial_model,
-            replay=replay,
-            pendigits_dir=pendigits_dir,
-            cache_dir=settings.DATASET_CACHE_DIR,
-            real_writer_limit=settings.REAL_WRITER_EVAL_SIZE,
-        )
+        metadata, evaluation_sets, snapshot = _candidate_train(job, name=name, parent=parent, log=log,
+                                                               on_progress=on_progress)
         gate = _gate(parent, metadata["metrics"], evaluation_sets) if parent is not None else {}
         if gate:
             log.write(f"gate against {parent.name}: {gate['summary']}")
-        with transaction.atomic():
-            still_running = TrainingJob.objects.select_for_update().filter(pk=job.pk, status=TrainingJob.Status.RUNNING)
-            if not still_running.exists():
-                raise JobStateError("the job was ended while it ran (reaped or cancelled)")
-            version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot,
-                                             gate=gate)
-            real = version.real_writer_accuracy
-            log.write(f"registered model version {version.name}: MNIST test {version.mnist_test_accuracy:.2%}, "
-                      f"canvas-style {version.canvas_style_accuracy:.2%}, "
-                      + (f"real writers {real:.2%}" if real is not None else "real writers not measured"))
-            _promote_if_blessed(job, version, parent, log)
-            still_running.update(
-                status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),
-                progress={**job.progress, "stage": "done", "percent": 100.0, "eta": 0},
-            )
+        _candidate_register(job, artifact_dir=artifact_dir, parent=parent, snapshot=snapshot, gate=gate, log=log)
     except TrainingCancelled:
         log.write("cancelled")
         _finish(job, TrainingJob.Status.CANCELLED, log)
@@ -117,6 +78,61 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
             raise
     finally:
         heartbeat.stop()
+
+
+def _candidate_train(job: TrainingJob, *, name: str, parent: ModelVersion | None, log: JobLog,
+                     on_progress: Callable[[Progress], None] | None) -> tuple[dict, dict, dict]:
+    """Train the job's candidate `name` into MODEL_DIR: (its metadata, the evaluation sets it was
+    scored on, the snapshot of what it was trained on)."""
+    config = TrainConfig.from_dict(job.config)
+    extra, evaluation_sets, snapshot = _user_drawing_data(job)
+    log.write(f"training {name} on {snapshot['description']} with {job.config}")
+    canvas_style = canvas_style_test_set(
+        settings.MNIST_DIR, cache_dir=settings.DATASET_CACHE_DIR, limit=settings.CANVAS_STYLE_EVAL_SIZE
+    )
+    evaluation_sets = {"canvas_style": canvas_style, **evaluation_sets}
+    initial_model, replay = None, {}
+    if config.warm_start:
+        initial_model, replay, snapshot = _warm_start(parent, config, snapshot, log)
+
+    # Every job is scored on the real writers it did not train on (when the data is there).
+    pendigits_dir = settings.PENDIGITS_DIR if Path(settings.PENDIGITS_DIR).exists() else None
+    metadata = train(
+        config,
+        mnist_dir=settings.MNIST_DIR,
+        output_dir=settings.MODEL_DIR,
+        name=name,
+        extra=extra,
+        evaluation_sets=evaluation_sets,
+        progress=ProgressReporter(job, log, on_progress),
+        initial_model=initial_model,
+        replay=replay,
+        pendigits_dir=pendigits_dir,
+        cache_dir=settings.DATASET_CACHE_DIR,
+        real_writer_limit=settings.REAL_WRITER_EVAL_SIZE,
+    )
+    return metadata, evaluation_sets, snapshot
+
+
+def _candidate_register(job: TrainingJob, *, artifact_dir: Path, parent: ModelVersion | None, snapshot: dict,
+                        gate: dict, log: JobLog) -> None:
+    """Register the trained candidate, promote it if it may, and mark the job succeeded: all in one
+    transaction, and only while the job still runs (JobStateError once it was reaped or cancelled)."""
+    with transaction.atomic():
+        still_running = TrainingJob.objects.select_for_update().filter(pk=job.pk, status=TrainingJob.Status.RUNNING)
+        if not still_running.exists():
+            raise JobStateError("the job was ended while it ran (reaped or cancelled)")
+        version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot,
+                                         gate=gate)
+        real = version.real_writer_accuracy
+        log.write(f"registered model version {version.name}: MNIST test {version.mnist_test_accuracy:.2%}, "
+                  f"canvas-style {version.canvas_style_accuracy:.2%}, "
+                  + (f"real writers {real:.2%}" if real is not None else "real writers not measured"))
+        _promote_if_blessed(job, version, parent, log)
+        still_running.update(
+            status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),
+            progress={**job.progress, "stage": "done", "percent": 100.0, "eta": 0},
+        )
 
 
 def _warm_start(parent: ModelVersion | None, config: TrainConfig, snapshot: dict, log: JobLog):
