@@ -1,6 +1,7 @@
 """Server-side SVG/HTML charts for the admin: no JavaScript library, no CDN, no inline styles
 (a 'self'-only Content-Security-Policy): colours are SVG attributes or classes in admin-site.css."""
 
+from dataclasses import dataclass
 from typing import Callable
 
 from django.utils.html import format_html, format_html_join, mark_safe
@@ -33,53 +34,86 @@ def line_chart(
         raise ValueError("x_labels needs one label per point")
     show: Callable[[float], str] = (lambda v: percent_text(v)) if percent else (lambda v: f"{v:.4g}")
     low, high = y_range or (min(points), max(points))
-    if high == low:
-        high = low + 1
-    left, right, top, bottom = 52, 12, 44, 28
-    inner_w, inner_h = width - left - right, height - top - bottom
-
-    def x(i):
-        # A single point sits in the middle, under its one label.
-        return left + (inner_w * i / (count - 1) if count > 1 else inner_w / 2)
-
-    def y(v):
-        return top + inner_h * (1 - (v - low) / (high - low))
-
-    lines = []
-    for colour, (name, values) in zip(COLOURS, series.items()):
-        coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values) if v is not None)
-        lines.append(format_html(
-            '<polyline fill="none" stroke="{}" stroke-width="2" points="{}"><title>{}</title></polyline>'
-            '{}', colour, coords, name,
-            format_html_join("", '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}, {}: {}</title></circle>',
-                             ((f"{x(i):.1f}", f"{y(v):.1f}", colour, name, labels[i], show(v))
-                              for i, v in enumerate(values) if v is not None)),
-        ))
-    legend = format_html_join(
-        "", '<tspan fill="{}" dx="{}">■</tspan><tspan dx="4">{}</tspan>',
-        ((colour, 0 if i == 0 else 14, name) for i, (colour, name) in enumerate(zip(COLOURS, series))),
-    )
-    if count > 1:
-        x_axis = format_html(
-            '<text x="{}" y="{}" font-size="11" text-anchor="start">{}</text>'
-            '<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>',
-            left, height - 8, labels[0], left + inner_w, height - 8, labels[-1])
-    else:
-        x_axis = format_html('<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>',
-                             f"{x(0):.1f}", height - 8, labels[0])
-    axis = format_html(
-        '<line x1="{l}" y1="{t}" x2="{l}" y2="{b}" stroke="#999"/><line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/>'
-        '<text x="{lx}" y="{ty}" font-size="11" text-anchor="end">{high}</text>'
-        '<text x="{lx}" y="{by}" font-size="11" text-anchor="end">{low}</text>{x_axis}',
-        l=left, t=top, b=top + inner_h, r=left + inner_w, lx=left - 4, ty=top + 4, by=top + inner_h,
-        high=show(high), low=show(low), x_axis=x_axis,
-    )
+    plot = _Plot(width=width, height=height, count=count, low=low, high=low + 1 if high == low else high)
     return format_html(
         '<svg role="img" aria-label="{}" width="{}" height="{}" viewBox="0 0 {} {}" class="chart">'
         '<text x="{}" y="16" font-size="12" font-weight="bold" class="chart-title">{}</text>'
         '<text x="{}" y="34" font-size="11" class="chart-legend">{}</text>'
         '{}{}</svg>',
-        title, width, height, width, height, 8, title, 8, legend, axis, mark_safe("".join(lines)),
+        title, width, height, width, height, 8, title, 8, _legend(series), _axes(plot, labels, show),
+        _series_lines(plot, series, labels, show),
+    )
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """Where a line chart's values land: `count` points across, `low` to `high` up, inside margins
+    that leave room for the y axis's values (left), the title and legend (top) and the x axis's
+    labels (bottom)."""
+
+    width: int
+    height: int
+    count: int
+    low: float
+    high: float
+    left, right, top, bottom = 52, 12, 44, 28
+
+    @property
+    def inner_width(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def inner_height(self) -> int:
+        return self.height - self.top - self.bottom
+
+    def x(self, i: int) -> float:
+        # A single point sits in the middle, under its one label.
+        return self.left + (self.inner_width * i / (self.count - 1) if self.count > 1 else self.inner_width / 2)
+
+    def y(self, v: float) -> float:
+        return self.top + self.inner_height * (1 - (v - self.low) / (self.high - self.low))
+
+
+def _series_lines(plot: _Plot, series: dict[str, list[float]], labels: list[str], show) -> str:
+    """Each series as a polyline with a circle per point; both say their values on hover."""
+    lines = []
+    for colour, (name, values) in zip(COLOURS, series.items()):
+        coords = " ".join(f"{plot.x(i):.1f},{plot.y(v):.1f}" for i, v in enumerate(values) if v is not None)
+        lines.append(format_html(
+            '<polyline fill="none" stroke="{}" stroke-width="2" points="{}"><title>{}</title></polyline>'
+            '{}', colour, coords, name,
+            format_html_join("", '<circle cx="{}" cy="{}" r="3" fill="{}"><title>{}, {}: {}</title></circle>',
+                             ((f"{plot.x(i):.1f}", f"{plot.y(v):.1f}", colour, name, labels[i], show(v))
+                              for i, v in enumerate(values) if v is not None)),
+        ))
+    return mark_safe("".join(lines))
+
+
+def _legend(series: dict[str, list[float]]) -> str:
+    return format_html_join(
+        "", '<tspan fill="{}" dx="{}">■</tspan><tspan dx="4">{}</tspan>',
+        ((colour, 0 if i == 0 else 14, name) for i, (colour, name) in enumerate(zip(COLOURS, series))),
+    )
+
+
+def _axes(plot: _Plot, labels: list[str], show) -> str:
+    """The y axis with its lowest and highest value; the x axis with its first and last label
+    (a single point's label under it)."""
+    left, right, top, bottom = plot.left, plot.left + plot.inner_width, plot.top, plot.top + plot.inner_height
+    if plot.count > 1:
+        x_axis = format_html(
+            '<text x="{}" y="{}" font-size="11" text-anchor="start">{}</text>'
+            '<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>',
+            left, plot.height - 8, labels[0], right, plot.height - 8, labels[-1])
+    else:
+        x_axis = format_html('<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>',
+                             f"{plot.x(0):.1f}", plot.height - 8, labels[0])
+    return format_html(
+        '<line x1="{l}" y1="{t}" x2="{l}" y2="{b}" stroke="#999"/><line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/>'
+        '<text x="{lx}" y="{ty}" font-size="11" text-anchor="end">{high}</text>'
+        '<text x="{lx}" y="{by}" font-size="11" text-anchor="end">{low}</text>{x_axis}',
+        l=left, t=top, b=bottom, r=right, lx=left - 4, ty=top + 4, by=bottom,
+        high=show(plot.high), low=show(plot.low), x_axis=x_axis,
     )
 
 

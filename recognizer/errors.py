@@ -3,7 +3,8 @@
 import logging
 
 from ml.preprocess import BlankCanvasError, ImageTooLargeError, PreprocessError
-from recognizer.services.drawings import DrawingNotFound, DrawingSettled, IdempotencyKeyReused
+from recognizer.services.drawing_updates import DrawingNotFound, DrawingSettled
+from recognizer.services.drawings import IdempotencyKeyReused
 from recognizer.services.predictors import ModelUnavailable
 from recognizer.strokes import StrokesInvalid, StrokesTooLarge
 

@@ -1,26 +1,23 @@
-"""Drawings: predicted and stored (a pen-up's update, an import), withdrawn, labelled by their
-user, claimed at login. A reviewer's decisions are services/reviews.py.
+"""Drawings stored whole with their prediction (the API, /guess, an import), the live preview
+that stores nothing, the user's own label, and the anonymous drawings an account claims at login.
 
-drawing_create_with_prediction and drawing_put run over 60 lines: each is one decode -> predict
--> write sequence whose steps must happen in that order with nothing stored on any failure, and
-drawing_put's lock-or-insert race handling reads (and is reviewed) best in one place. The module
-is a little over 300 lines because those write paths share private helpers (the row lock, the
-open check, the one-round-trip insert) that nothing else uses.
+The pen-up flow's updates and withdrawals are services/drawing_updates.py, which stores through
+this module's steps (decode and check, the unsaved prediction, the owner, the one-round-trip
+insert); a reviewer's decisions are services/reviews.py.
 """
 
 import time
 import uuid
 from contextlib import nullcontext
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F
+from django.db.models import F
 from django.utils import timezone
 
 from ml.preprocess import PreprocessError, decode_canvas, ink_to_array
 from recognizer.models import Drawing, LabelChange, Prediction
-from recognizer.selectors import drawing_list_for_visitor, drawing_owned_by
+from recognizer.selectors import drawing_list_for_visitor
 from recognizer.services.predictors import ModelUnavailable, predictor_get_serving
 from recognizer.services.reviews import drawing_review_label
 from recognizer.strokes import strokes_clean
@@ -28,14 +25,6 @@ from recognizer.strokes import strokes_clean
 
 class IdempotencyKeyReused(Exception):
     """The idempotency key belongs to someone else's drawing."""
-
-
-class DrawingNotFound(Exception):
-    """No such drawing, or not this visitor's (the same answer, so ids don't leak)."""
-
-
-class DrawingSettled(Exception):
-    """The drawing can no longer change: reviewed, withdrawn, or past its edit window."""
 
 
 def prediction_preview(*, image: str | bytes):
@@ -104,76 +93,7 @@ def drawing_create_with_prediction(
     return drawing, True
 
 
-def drawing_put(
-    *,
-    drawing_id: uuid.UUID,
-    image: str | bytes,
-    sequence: int,
-    strokes: dict | None = None,
-    owner=None,
-    visitor_id: str = "",
-) -> tuple[Drawing, bool]:
-    """The page's drawing `drawing_id` as it is now (its canvas PNG and strokes): created by its
-    first update, replaced by each later one, which also adds its prediction to the drawing's
-    history and makes it the final one. One row per drawing, however many pen-ups and Undos.
-
-    The page numbers its updates (`sequence`, from 1): one numbered no higher than the drawing's
-    last applied is a retry or was overtaken by a later one, and changes nothing (the drawing is
-    returned as it is). The row is locked while it changes, so racing updates apply one at a time
-    and the highest number wins whatever order they arrive in. Returns (drawing, created).
-    Raises DrawingNotFound when it is someone else's, DrawingSettled when it can no longer change,
-    PreprocessError, StrokesTooLarge/StrokesInvalid and ModelUnavailable (nothing is stored then).
-    """
-    started = time.perf_counter()
-    canvas, strokes, pixels = _canvas_decoded(image, strokes)
-    version, predictor = predictor_get_serving()
-    result = predictor.predict(pixels)
-    prediction = _prediction(version, result, started=started, strokes=strokes)
-    content = {"image_png": canvas.png, "pixels": Drawing.pixels_encode(pixels), "canvas_width": canvas.width,
-               "canvas_height": canvas.height, "strokes": strokes, "sequence": sequence,
-               "predicted_digit": result.digit, "confidence": result.confidence, "updated_at": timezone.now()}
-
-    def insert() -> Drawing:
-        drawing = Drawing(id=drawing_id, **_owned_by(owner, visitor_id), source=Drawing.Source.CANVAS, **content)
-        prediction.drawing = drawing
-        _drawing_and_prediction_insert(drawing, prediction)  # IntegrityError if the id is taken
-        drawing._latest_prediction = prediction
-        return drawing
-
-    if sequence == 1:
-        # Most likely the drawing's first pen-up: try the insert alone (one round trip on
-        # PostgreSQL). The id taken means a retry, a race with a later update, or someone else's.
-        try:
-            return insert(), True
-        except IntegrityError:
-            prediction.drawing = None
-    with transaction.atomic():
-        locked = _drawing_lock(drawing_id, owner, visitor_id)
-        if locked is None:
-            # A later update that overtook the first (or the first was lost): it creates the drawing.
-            try:
-                return insert(), True
-            except IntegrityError:  # the first one came in meanwhile
-                prediction.drawing = None
-                locked = _drawing_lock(drawing_id, owner, visitor_id)
-                if locked is None:
-                    raise
-        if not locked.is_owners:
-            raise DrawingNotFound("no such drawing")
-        if sequence <= locked.sequence:
-            _drawing_check_open(locked, only_withdrawn=True)
-            return locked, False
-        _drawing_check_open(locked)
-        Prediction.objects.filter(drawing=locked, is_final=True).update(is_final=False)
-        prediction.drawing = locked
-        prediction.save(force_insert=True)
-        for name, value in content.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=list(content))
-    locked._latest_prediction = prediction
-    return locked, False
-
-
+# The steps every stored drawing goes through; services/drawing_updates.py's drawing_put uses them too.
 def _canvas_decoded(image: str | bytes, strokes: dict | None):
     """(canvas, its checked strokes or None, the 28x28 the model sees); PreprocessError or
     StrokesTooLarge/StrokesInvalid before anything else happens."""
@@ -201,42 +121,6 @@ def _owned_by(owner, visitor_id: str) -> dict:
     if owner is not None and owner.is_authenticated:
         return {"owner": owner, "visitor_id": ""}
     return {"owner": None, "visitor_id": visitor_id}
-
-
-@transaction.atomic
-def drawing_withdraw(*, drawing_id: uuid.UUID, owner=None, visitor_id: str = "") -> None:
-    """Undone back to an empty canvas: the drawing is kept (its history with it) but leaves the
-    review queue, My drawings, stats, exports and training. Withdrawing twice is a no-op; later
-    updates are refused (DrawingSettled), so a pen-up answered late cannot bring it back."""
-    locked = _drawing_lock(drawing_id, owner, visitor_id)
-    if locked is None or not locked.is_owners:
-        raise DrawingNotFound("no such drawing")
-    if locked.is_withdrawn:
-        return
-    _drawing_check_open(locked)
-    locked.withdrawn_at = locked.updated_at = timezone.now()
-    locked.save(update_fields=["withdrawn_at", "updated_at"])
-
-
-def _drawing_lock(drawing_id, owner, visitor_id: str) -> Drawing | None:
-    """The drawing, locked until the transaction ends, with `is_owners`: whether this visitor may
-    change it. None if there is no such drawing. Its images and strokes are not loaded."""
-    is_owners = ExpressionWrapper(drawing_owned_by(user=owner, visitor_id=visitor_id), output_field=BooleanField())
-    return (Drawing.objects.select_for_update().defer("image_png", "pixels", "strokes")
-            .annotate(is_owners=is_owners).filter(pk=drawing_id).first())
-
-
-def _drawing_check_open(drawing: Drawing, *, only_withdrawn: bool = False) -> None:
-    """DrawingSettled unless the drawing may still change."""
-    if drawing.is_withdrawn:
-        raise DrawingSettled("this drawing was withdrawn (undone to an empty canvas): start a new one")
-    if only_withdrawn:
-        return
-    if drawing.review_status != Drawing.Review.UNREVIEWED:
-        raise DrawingSettled("this drawing has been reviewed and can no longer change: start a new one")
-    window = settings.DRAWING_EDIT_WINDOW_SECONDS
-    if drawing.created_at < timezone.now() - timedelta(seconds=window):
-        raise DrawingSettled(f"this drawing is more than {window} seconds old and can no longer change: start a new one")
 
 
 def _drawing_and_prediction_insert(drawing: Drawing, prediction: Prediction) -> None:

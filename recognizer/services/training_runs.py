@@ -1,6 +1,6 @@
-"""Running a training job: claim it, train it against ml.train, report progress and a heartbeat
-on the job row, keep its log tail, score the candidate against the serving version (the gate),
-register it and, for the learning loop's own jobs, promote it if the gate blessed it.
+"""Running a training job: claim it, train it against ml.train, score the candidate against the
+serving version (the gate), register it and, for the learning loop's own jobs, promote it if the
+gate blessed it. Its log tail, progress and heartbeat on the job row are training_progress.py's.
 
 The job's state transitions are training.py's rules: a claim is a conditional UPDATE from
 queued, and the end of a run only moves a job that is still running.
@@ -8,14 +8,12 @@ queued, and the end of a run only moves a job that is still running.
 
 import logging
 import shutil
-import threading
-import time
 import traceback
 from pathlib import Path
 from typing import Callable
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -31,10 +29,9 @@ from recognizer.selectors import model_version_get_active, training_set_get
 from recognizer.services.artifacts import artifact_discard, artifact_local_dir
 from recognizer.services.model_versions import PromotionRefused, model_version_promote, model_version_register
 from recognizer.services.training import JobStateError
+from recognizer.services.training_progress import Heartbeat, JobLog, ProgressReporter
 
 logger = logging.getLogger(__name__)
-
-LOG_TAIL_LINES = 40
 
 
 def training_job_run(
@@ -57,58 +54,19 @@ def training_job_run(
 
 
 def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -> None:
-    log = _JobLog(job)
-    heartbeat = _Heartbeat(job.pk, settings.TRAINING_HEARTBEAT_SECONDS)
+    log = JobLog(job)
+    heartbeat = Heartbeat(job.pk, settings.TRAINING_HEARTBEAT_SECONDS)
     heartbeat.start()
     name = f"job-{job.pk}-{timezone.now():%Y%m%d-%H%M%S}"
     artifact_dir = Path(settings.MODEL_DIR) / name
     try:
         parent = model_version_get_active()
-        config = TrainConfig.from_dict(job.config)
-        extra, evaluation_sets, snapshot = _user_drawing_data(job)
-        log.write(f"training {name} on {snapshot['description']} with {job.config}")
-        canvas_style = canvas_style_test_set(
-            settings.MNIST_DIR, cache_dir=settings.DATASET_CACHE_DIR, limit=settings.CANVAS_STYLE_EVAL_SIZE
-        )
-        evaluation_sets = {"canvas_style": canvas_style, **evaluation_sets}
-        initial_model, replay = None, {}
-        if config.warm_start:
-            initial_model, replay, snapshot = _warm_start(parent, config, snapshot, log)
-
-        # Every job is scored on the real writers it did not train on (when the data is there).
-        pendigits_dir = settings.PENDIGITS_DIR if Path(settings.PENDIGITS_DIR).exists() else None
-        metadata = train(
-            config,
-            mnist_dir=settings.MNIST_DIR,
-            output_dir=settings.MODEL_DIR,
-            name=name,
-            extra=extra,
-            evaluation_sets=evaluation_sets,
-            progress=_ProgressReporter(job, log, on_progress),
-            initial_model=initial_model,
-            replay=replay,
-            pendigits_dir=pendigits_dir,
-            cache_dir=settings.DATASET_CACHE_DIR,
-            real_writer_limit=settings.REAL_WRITER_EVAL_SIZE,
-        )
+        metadata, evaluation_sets, snapshot = _candidate_train(job, name=name, parent=parent, log=log,
+                                                               on_progress=on_progress)
         gate = _gate(parent, metadata["metrics"], evaluation_sets) if parent is not None else {}
         if gate:
             log.write(f"gate against {parent.name}: {gate['summary']}")
-        with transaction.atomic():
-            still_running = TrainingJob.objects.select_for_update().filter(pk=job.pk, status=TrainingJob.Status.RUNNING)
-            if not still_running.exists():
-                raise JobStateError("the job was ended while it ran (reaped or cancelled)")
-            version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot,
-                                             gate=gate)
-            real = version.real_writer_accuracy
-            log.write(f"registered model version {version.name}: MNIST test {version.mnist_test_accuracy:.2%}, "
-                      f"canvas-style {version.canvas_style_accuracy:.2%}, "
-                      + (f"real writers {real:.2%}" if real is not None else "real writers not measured"))
-            _promote_if_blessed(job, version, parent, log)
-            still_running.update(
-                status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),
-                progress={**job.progress, "stage": "done", "percent": 100.0, "eta": 0},
-            )
+        _candidate_register(job, artifact_dir=artifact_dir, parent=parent, snapshot=snapshot, gate=gate, log=log)
     except TrainingCancelled:
         log.write("cancelled")
         _finish(job, TrainingJob.Status.CANCELLED, log)
@@ -122,7 +80,62 @@ def _execute(job: TrainingJob, on_progress: Callable[[Progress], None] | None) -
         heartbeat.stop()
 
 
-def _warm_start(parent: ModelVersion | None, config: TrainConfig, snapshot: dict, log: "_JobLog"):
+def _candidate_train(job: TrainingJob, *, name: str, parent: ModelVersion | None, log: JobLog,
+                     on_progress: Callable[[Progress], None] | None) -> tuple[dict, dict, dict]:
+    """Train the job's candidate `name` into MODEL_DIR: (its metadata, the evaluation sets it was
+    scored on, the snapshot of what it was trained on)."""
+    config = TrainConfig.from_dict(job.config)
+    extra, evaluation_sets, snapshot = _user_drawing_data(job)
+    log.write(f"training {name} on {snapshot['description']} with {job.config}")
+    canvas_style = canvas_style_test_set(
+        settings.MNIST_DIR, cache_dir=settings.DATASET_CACHE_DIR, limit=settings.CANVAS_STYLE_EVAL_SIZE
+    )
+    evaluation_sets = {"canvas_style": canvas_style, **evaluation_sets}
+    initial_model, replay = None, {}
+    if config.warm_start:
+        initial_model, replay, snapshot = _warm_start(parent, config, snapshot, log)
+
+    # Every job is scored on the real writers it did not train on (when the data is there).
+    pendigits_dir = settings.PENDIGITS_DIR if Path(settings.PENDIGITS_DIR).exists() else None
+    metadata = train(
+        config,
+        mnist_dir=settings.MNIST_DIR,
+        output_dir=settings.MODEL_DIR,
+        name=name,
+        extra=extra,
+        evaluation_sets=evaluation_sets,
+        progress=ProgressReporter(job, log, on_progress),
+        initial_model=initial_model,
+        replay=replay,
+        pendigits_dir=pendigits_dir,
+        cache_dir=settings.DATASET_CACHE_DIR,
+        real_writer_limit=settings.REAL_WRITER_EVAL_SIZE,
+    )
+    return metadata, evaluation_sets, snapshot
+
+
+def _candidate_register(job: TrainingJob, *, artifact_dir: Path, parent: ModelVersion | None, snapshot: dict,
+                        gate: dict, log: JobLog) -> None:
+    """Register the trained candidate, promote it if it may, and mark the job succeeded: all in one
+    transaction, and only while the job still runs (JobStateError once it was reaped or cancelled)."""
+    with transaction.atomic():
+        still_running = TrainingJob.objects.select_for_update().filter(pk=job.pk, status=TrainingJob.Status.RUNNING)
+        if not still_running.exists():
+            raise JobStateError("the job was ended while it ran (reaped or cancelled)")
+        version = model_version_register(artifact_dir=artifact_dir, job=job, parent=parent, data_snapshot=snapshot,
+                                         gate=gate)
+        real = version.real_writer_accuracy
+        log.write(f"registered model version {version.name}: MNIST test {version.mnist_test_accuracy:.2%}, "
+                  f"canvas-style {version.canvas_style_accuracy:.2%}, "
+                  + (f"real writers {real:.2%}" if real is not None else "real writers not measured"))
+        _promote_if_blessed(job, version, parent, log)
+        still_running.update(
+            status=TrainingJob.Status.SUCCEEDED, finished_at=timezone.now(), log_tail=log.text(),
+            progress={**job.progress, "stage": "done", "percent": 100.0, "eta": 0},
+        )
+
+
+def _warm_start(parent: ModelVersion | None, config: TrainConfig, snapshot: dict, log: JobLog):
     """A fine-tune starts from the serving version's weights and replays its earlier data:
     (initial model file, replay sets, the snapshot recording both)."""
     if parent is None or parent.metadata.get("architecture", config.architecture) != config.architecture:
@@ -168,7 +181,7 @@ def _gate(parent: ModelVersion, candidate_metrics: dict, evaluation_sets: dict) 
     return {"baseline": parent.name, "baseline_metrics": baseline, **gate_compare(candidate_metrics, baseline)}
 
 
-def _promote_if_blessed(job: TrainingJob, version: ModelVersion, parent, log: "_JobLog") -> None:
+def _promote_if_blessed(job: TrainingJob, version: ModelVersion, parent, log: JobLog) -> None:
     """With RETRAIN_AUTO_PROMOTE, the loop's own candidate serves if the gate blessed it and the
     version it was compared with still serves; anything else waits for a person in the admin."""
     if job.trigger != TrainingJob.Trigger.REVIEWS or not settings.RETRAIN_AUTO_PROMOTE:
@@ -188,7 +201,7 @@ def _promote_if_blessed(job: TrainingJob, version: ModelVersion, parent, log: "_
     log.write(f"promoted automatically: {version.name} serves")
 
 
-def _finish(job: TrainingJob, status: str, log: "_JobLog", error: str = "") -> None:
+def _finish(job: TrainingJob, status: str, log: JobLog, error: str = "") -> None:
     TrainingJob.objects.filter(pk=job.pk, status=TrainingJob.Status.RUNNING).update(
         status=status, finished_at=timezone.now(), error=error[:2000], log_tail=log.text()
     )
@@ -214,86 +227,3 @@ def _user_drawing_data(job: TrainingJob):
     }
     extra = ExtraData(images=training_set.train_images, labels=training_set.train_labels, description=training_set.snapshot)
     return extra, {"user_holdout": (training_set.holdout_images, training_set.holdout_labels)}, snapshot
-
-
-class _JobLog:
-    """The last lines of a job's log, kept on the job row."""
-
-    def __init__(self, job: TrainingJob):
-        self.lines = job.log_tail.splitlines()
-
-    def write(self, line: str) -> None:
-        stamp = timezone.now().strftime("%H:%M:%S")
-        self.lines.extend(f"{stamp} {part}" for part in line.rstrip().splitlines())
-        self.lines = self.lines[-LOG_TAIL_LINES:]
-
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-
-class _ProgressReporter:
-    """Writes progress to the job row (at most every PROGRESS_SECONDS) and checks for cancel."""
-
-    PROGRESS_SECONDS = 1.0
-
-    def __init__(self, job: TrainingJob, log: _JobLog, echo: Callable[[Progress], None] | None):
-        self.job = job
-        self.log = log
-        self.echo = echo
-        self.history: list[dict] = []
-        self.last_write = 0.0
-
-    def __call__(self, progress: Progress) -> None:
-        if self.echo is not None:
-            self.echo(progress)
-        important = progress.stage != "training" or progress.epoch_metrics is not None
-        if progress.epoch_metrics:
-            self.history.append(progress.epoch_metrics)
-            shown = ", ".join(f"{k} {v:.4f}" for k, v in progress.epoch_metrics.items() if k not in ("epoch", "elapsed"))
-            self.log.write(f"epoch {progress.epoch}/{progress.epochs}: {shown}")
-        elif progress.stage != "training":
-            self.log.write(f"{progress.stage}...")
-        if not important and time.monotonic() - self.last_write < self.PROGRESS_SECONDS:
-            return
-        self.last_write = time.monotonic()
-        state = {
-            "stage": progress.stage, "epoch": progress.epoch, "epochs": progress.epochs, "batch": progress.batch,
-            "batches": progress.batches, "percent": progress.percent, "elapsed": progress.elapsed, "eta": progress.eta,
-        }
-        self.job.progress = state
-        TrainingJob.objects.filter(pk=self.job.pk).update(
-            progress=state, history=self.history, log_tail=self.log.text(), heartbeat_at=timezone.now()
-        )
-        if TrainingJob.objects.filter(pk=self.job.pk, cancel_requested=True).exists():
-            raise TrainingCancelled
-
-
-class _Heartbeat:
-    """Touches heartbeat_at every few seconds from a thread, also during long non-batch stages."""
-
-    def __init__(self, job_id: int, every: float):
-        self.job_id = job_id
-        self.every = every
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"heartbeat-job-{job_id}", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.thread.join(timeout=self.every + 5)
-
-    def _run(self) -> None:
-        try:
-            while not self.stopped.wait(self.every):
-                try:
-                    TrainingJob.objects.filter(pk=self.job_id, status=TrainingJob.Status.RUNNING).update(
-                        heartbeat_at=timezone.now()
-                    )
-                except DatabaseError as exc:  # a busy or briefly unreachable database: try again next beat
-                    logger.warning("training job %s: heartbeat not recorded: %s", self.job_id, exc)
-        finally:
-            connection.close()
-
-

@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from recognizer.services.drawings import drawing_create_with_prediction, drawing_put, drawing_withdraw
+from recognizer.services.drawing_updates import drawing_put, drawing_withdraw
+from recognizer.services.drawings import drawing_create_with_prediction
 from tests.canvases import FOUR_IN_TWO_STROKES, pen_strokes, seven_png, strokes_png
 
 pytestmark = pytest.mark.django_db

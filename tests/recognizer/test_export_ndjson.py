@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
 from ml.user_strokes import quickdraw_simplified
-from recognizer.services.drawings import drawing_put, drawing_withdraw
+from recognizer.services.drawing_updates import drawing_put, drawing_withdraw
 from recognizer.services.reviews import drawing_review_label, drawing_review_reject
 from tests.canvases import FOUR_IN_TWO_STROKES, pen_strokes, strokes_png
 

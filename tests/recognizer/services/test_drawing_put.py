@@ -18,13 +18,8 @@ from recognizer.selectors import (
     review_accuracy_by_version,
     training_set_get,
 )
-from recognizer.services.drawings import (
-    DrawingNotFound,
-    DrawingSettled,
-    drawing_label_set,
-    drawing_put,
-    drawing_withdraw,
-)
+from recognizer.services.drawing_updates import DrawingNotFound, DrawingSettled, drawing_put, drawing_withdraw
+from recognizer.services.drawings import drawing_label_set
 from recognizer.services.reviews import drawing_review_label
 from recognizer.strokes import StrokesInvalid, StrokesTooLarge
 from tests.canvases import FOUR_IN_TWO_STROKES, pen_strokes, seven_png, strokes_png

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connections, transaction
 
 from recognizer.models import Drawing, ModelVersion, Prediction
-from recognizer.services.drawings import drawing_put
+from recognizer.services.drawing_updates import drawing_put
 from tests.canvases import FOUR_IN_TWO_STROKES, pen_strokes, strokes_png
 from tests.workers import needs_postgresql
 
