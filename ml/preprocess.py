@@ -177,7 +177,7 @@ def _mode(channel: np.ndarray) -> int:
     sample = channel[::2, ::2]
     # A value held by over half the sample is the mode. The corner is nearly always background
     # and the background nearly always the majority: one comparison pass then does instead of
-    # a bincount, which casts every pixel to int64 first (3x slower).
+    # a bincount, which casts every pixel to int64 first.
     corner = sample[0, 0]
     if 2 * np.count_nonzero(sample == corner) > sample.size:
         return int(corner)

@@ -29,7 +29,7 @@ from recognizer.selectors import (
 from recognizer.services.reviews import drawing_review_label, drawing_review_reject
 from recognizer.services.predictors import ModelUnavailable, predictor_get_serving
 
-STATS_LIMIT = 20_000  # drawings re-predicted by the live model for the statistics page (~0.3 ms each)
+STATS_LIMIT = 20_000  # drawings re-predicted by the live model for the statistics page: bounds its cost
 
 
 class PredictionInline(admin.TabularInline):
