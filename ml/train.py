@@ -17,6 +17,7 @@ from ml.config import TrainConfig
 from ml.data import load_mnist
 from ml.evaluate import evaluate
 from ml.preprocess import PREPROCESS_VERSION
+from ml.training_data import ExtraData, fragments_of, training_data
 
 NON_DIGIT_EVAL_SIZE = 1400  # 100 of each generated kind, scored after training
 
@@ -36,15 +37,6 @@ class Progress:
     elapsed: float = 0.0
     eta: float | None = None
     epoch_metrics: dict | None = None  # set at the end of each epoch
-
-
-@dataclass(frozen=True)
-class ExtraData:
-    """Labelled examples beyond MNIST (e.g. reviewed user drawings), already preprocessed."""
-
-    images: np.ndarray  # (N, 28, 28) float32 in [0, 1]
-    labels: np.ndarray  # (N,) ints
-    description: dict  # JSON-ready: counts, snapshot hash, ...
 
 
 def train(
@@ -97,8 +89,7 @@ def train(
         pendigits = load_pendigits(pendigits_dir)
     elif config.pendigits_writers:
         raise ValueError("pendigits_writers needs pendigits_dir")
-    images, labels, weights, data_info = _training_data(config, mnist_dir, extra, pendigits, cache_dir,
-                                                         replay or {})
+    images, labels, weights, data_info = training_data(config, mnist_dir, extra, pendigits, cache_dir, replay or {})
     test = load_mnist(mnist_dir, "test")
 
     import keras
@@ -238,76 +229,6 @@ def _load_initial_weights(keras, model, initial_model: Path) -> dict:
     return {"artifact": initial_model.parent.name, "keras_sha256": file_digest(initial_model, "sha256")}
 
 
-def _training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendigits=None, cache_dir=None,
-                   replay: dict[str, ExtraData] | None = None):
-    parts_images, parts_labels, info = [], [], {}
-    if config.use_mnist:
-        mnist = load_mnist(mnist_dir, "train")
-        limit = min(config.train_limit or len(mnist), len(mnist))
-        chosen = slice(0, limit)
-        if config.replay_size and config.replay_size < limit:
-            # A seeded random sample, sorted so it reads the arrays in order: every digit and
-            # writer of the training split in proportion, not the first N images.
-            chosen = np.sort(np.random.default_rng(config.seed).choice(limit, size=config.replay_size, replace=False))
-            info["mnist_replay_count"] = int(config.replay_size)
-        parts_images.append(mnist.images[chosen])
-        parts_labels.append(mnist.labels[chosen])
-        info["mnist_train_count"] = int(len(parts_labels[-1]))
-        info["mnist_train_checksums"] = mnist.checksums
-    if extra is not None and len(extra.labels):
-        parts_images.append(np.asarray(extra.images, dtype=np.float32).reshape(-1, 28, 28))
-        parts_labels.append(np.asarray(extra.labels, dtype=np.uint8))
-        info["extra"] = extra.description
-    for replay_name, replayed in (replay or {}).items():
-        if len(replayed.labels):
-            parts_images.append(np.asarray(replayed.images, dtype=np.float32).reshape(-1, 28, 28))
-            parts_labels.append(np.asarray(replayed.labels, dtype=np.uint8))
-            info.setdefault("replay", {})[replay_name] = replayed.description
-    if config.pendigits_writers:
-        from ml.real_writers import real_writer_training_set, writer_rows
-
-        rendered, rendered_labels, rendered_writers = real_writer_training_set(
-            pendigits, renders=config.pendigits_renders, seed=config.seed, jitter=config.stroke_jitter,
-            cache_dir=cache_dir)
-        rows = writer_rows(rendered_writers, config.pendigits_writers)
-        parts_images.append(rendered[rows])
-        parts_labels.append(rendered_labels[rows])
-        info["pendigits_train_count"] = int(len(rows))
-        info["pendigits_checksums"] = pendigits.checksums
-    info["pendigits_writers_seen"] = list(config.pendigits_writers)
-    if config.non_digits:
-        from ml.real_writers import non_digit_set
-
-        fragments, key = _fragments_of(pendigits, config.pendigits_writers)
-        non_digits, _ = non_digit_set(config.non_digits, seed=config.seed, fragments=fragments, fragments_key=key,
-                                      cache_dir=cache_dir)
-        parts_images.append(non_digits)
-        parts_labels.append(np.full(len(non_digits), NOT_A_DIGIT, dtype=np.uint8))
-        info["non_digit_train_count"] = int(len(non_digits))
-    if not parts_images:
-        raise ValueError("no training data: enable MNIST or supply extra examples")
-    images = np.concatenate(parts_images)
-    labels = np.concatenate(parts_labels)
-    weights = None
-    if config.class_balance:
-        counts = np.bincount(labels, minlength=config.classes).astype(np.float64)
-        per_class = np.divide(len(labels) / (config.classes * np.maximum(counts, 1)), 1.0)
-        weights = per_class[labels].astype(np.float32)
-    info["train_count"] = int(len(labels))
-    return images, labels, weights, info
-
-
-def _fragments_of(pendigits, writers) -> tuple[list | None, str]:
-    """Strokes of the training writers' digits (for partial-stroke non-digits), and a cache key."""
-    if pendigits is None or not writers:
-        return None, ""
-    import hashlib
-
-    chosen = set(writers)
-    strokes = [stroke for digit in pendigits.digits if digit.writer in chosen for stroke in digit.strokes]
-    return strokes, hashlib.sha256(",".join(map(str, sorted(chosen))).encode()).hexdigest()[:12]
-
-
 def _real_writer_scores(raw, config: TrainConfig, pendigits, cache_dir, calibration: dict | None,
                         limit: int | None = None):
     """Score the trained model on the real writers it never saw and on fresh generated non-digits;
@@ -322,7 +243,7 @@ def _real_writer_scores(raw, config: TrainConfig, pendigits, cache_dir, calibrat
     unseen = sorted(set(writers.tolist()) - set(config.pendigits_writers))
     rows = writer_rows(writers, unseen)
     digits_raw = raw.raw_probabilities(images[rows]) if len(rows) else np.zeros((0, raw.classes))
-    fragments, key = _fragments_of(pendigits, unseen or config.pendigits_writers)
+    fragments, key = fragments_of(pendigits, unseen or config.pendigits_writers)
     non_digits, kinds = (non_digit_set(non_digit_count, seed=config.seed + 100_003, fragments=fragments,
                                        fragments_key=key, cache_dir=cache_dir) if raw.classes > NOT_A_DIGIT
                          else non_digit_set(non_digit_count, seed=config.seed + 100_003, cache_dir=cache_dir))
