@@ -18,11 +18,11 @@ import numpy as np
 
 from ml.artifact import read_metadata
 from ml.calibration import NOT_A_DIGIT, serving_fit
-from ml.pen_trajectories import load_pendigits, writer_folds
-from ml.real_writers import non_digit_set, real_writer_eval_set, verdict_report, writer_rows
 from ml.config import TrainConfig
-from ml.train import NON_DIGIT_EVAL_SIZE, train
-from ml.training_data import fragments_of
+from ml.pen_trajectories import load_pendigits, writer_folds
+from ml.real_writers import real_writer_eval_set, verdict_report, writer_rows
+from ml.scoring import evaluation_non_digits
+from ml.train import train
 
 
 def cross_validate(config: TrainConfig, *, k: int, mnist_dir, pendigits_dir, output_dir, cache_dir=None,
@@ -55,9 +55,7 @@ def cross_validate(config: TrainConfig, *, k: int, mnist_dir, pendigits_dir, out
         predictor = Predictor.load(Path(output_dir) / f"fold-{index}")
         rows = writer_rows(writers, held_out)
         out_of_fold[rows] = predictor.raw_probabilities(images[rows])
-        fragments, key = fragments_of(pendigits, held_out.tolist())
-        non_digits, kinds = non_digit_set(NON_DIGIT_EVAL_SIZE, seed=config.seed + 100_003, fragments=fragments,
-                                          fragments_key=key, cache_dir=cache_dir)
+        non_digits, kinds = evaluation_non_digits(config.seed, pendigits, held_out.tolist(), cache_dir=cache_dir)
         non_digit_raw.append(predictor.raw_probabilities(non_digits))
         non_digit_kinds.append(kinds)
         metrics = metadata["metrics"]

@@ -2,7 +2,7 @@
 
 A training run, step by step: load the data (ml/training_data.py), fit the network
 (ml/fitting.py, reporting ml/training_progress.py's Progress), export it to LiteRT, score it and
-fit its serving calibration, and write the artifact with its metadata.
+fit its serving calibration (ml/scoring.py), and write the artifact with its metadata.
 """
 
 from __future__ import annotations
@@ -16,16 +16,14 @@ from typing import Callable
 import numpy as np
 
 from ml.artifact import write_artifact
-from ml.calibration import DEFAULT_SERVING, NOT_A_DIGIT
+from ml.calibration import NOT_A_DIGIT
 from ml.config import TrainConfig
 from ml.data import load_mnist
-from ml.evaluate import evaluate
 from ml.fitting import FittedNetwork, fit_network
 from ml.preprocess import PREPROCESS_VERSION
-from ml.training_data import ExtraData, fragments_of, training_data
+from ml.scoring import NON_DIGIT_EVAL_SIZE, serving_and_metrics
+from ml.training_data import ExtraData, training_data
 from ml.training_progress import Progress, TrainingCancelled
-
-NON_DIGIT_EVAL_SIZE = 1400  # 100 of each generated kind, scored after training
 
 __all__ = ["train", "export_tflite", "ExtraData", "Progress", "TrainingCancelled", "NON_DIGIT_EVAL_SIZE"]
 
@@ -72,25 +70,9 @@ def train(config: TrainConfig, *, mnist_dir: Path | str, output_dir: Path | str,
     report(Progress(stage="evaluating", epoch=config.epochs, epochs=config.epochs, percent=100.0))
     model = _float32_copy(fitted.model, config.architecture, config.classes)
     serving_bytes = export_tflite(model)
-    from ml.predict import Predictor
-
-    raw = Predictor(model_content=serving_bytes)
-    keras_probabilities = model(test.images[..., None], training=False).numpy()
-    keras_difference = float(np.abs(raw.raw_probabilities(test.images) - keras_probabilities).max())
-    real_writer_info = {}
-    if pendigits is not None:
-        serving, real_writer_metrics_, real_writer_info = _real_writer_scores(
-            raw, config, pendigits, cache_dir, calibration, real_writer_limit)
-    else:
-        serving, real_writer_metrics_ = {**DEFAULT_SERVING, **(calibration or {})}, {}
-    served = Predictor(model_content=serving_bytes, metadata={"serving": serving})
-    test_metrics = evaluate(served.probabilities, test.images, test.labels)
-    test_metrics["keras_max_abs_difference"] = keras_difference
-    metrics = {"mnist_test": test_metrics}
-    for set_name, (set_images, set_labels) in (evaluation_sets or {}).items():
-        if len(set_labels):
-            metrics[set_name] = evaluate(served.probabilities, set_images, set_labels)
-    metrics.update(real_writer_metrics_)
+    serving, metrics, real_writer_info = serving_and_metrics(
+        serving_bytes, model, config, test, evaluation_sets=evaluation_sets or {}, pendigits=pendigits,
+        cache_dir=cache_dir, calibration=calibration, real_writer_limit=real_writer_limit)
 
     report(Progress(stage="saving", epoch=config.epochs, epochs=config.epochs, percent=100.0))
     data = {**data_info, **real_writer_info, "mnist_test_checksums": test.checksums}
@@ -149,44 +131,6 @@ def _environment() -> dict:
         "keras": keras.__version__,
         "machine": f"{platform.machine()}, {_cpu_count()} CPUs",
     }
-
-
-def _real_writer_scores(raw, config: TrainConfig, pendigits, cache_dir, calibration: dict | None,
-                        limit: int | None = None):
-    """Score the trained model on the real writers it never saw and on fresh generated non-digits;
-    fit (or take from `calibration`) its temperature and verdict thresholds.
-    Returns (serving, metrics, data info)."""
-    from ml.calibration import serving_fit
-    from ml.real_writers import non_digit_set, real_writer_eval_set, verdict_report, writer_rows
-
-    scored = pendigits.subset(range(min(limit, len(pendigits)))) if limit else pendigits
-    images, labels, writers = real_writer_eval_set(scored, cache_dir=cache_dir)
-    non_digit_count = NON_DIGIT_EVAL_SIZE // 10 if limit else NON_DIGIT_EVAL_SIZE
-    unseen = sorted(set(writers.tolist()) - set(config.pendigits_writers))
-    rows = writer_rows(writers, unseen)
-    digits_raw = raw.raw_probabilities(images[rows]) if len(rows) else np.zeros((0, raw.classes))
-    fragments, key = fragments_of(pendigits, unseen or config.pendigits_writers)
-    non_digits, kinds = (non_digit_set(non_digit_count, seed=config.seed + 100_003, fragments=fragments,
-                                       fragments_key=key, cache_dir=cache_dir) if raw.classes > NOT_A_DIGIT
-                         else non_digit_set(non_digit_count, seed=config.seed + 100_003, cache_dir=cache_dir))
-    non_raw = raw.raw_probabilities(non_digits)
-
-    if calibration is not None:
-        serving = {**DEFAULT_SERVING, **calibration, "fitted_on": calibration.get("fitted_on", "given")}
-    elif len(rows):
-        serving = {**serving_fit(digits_raw, labels[rows], non_raw, has_class=raw.classes > NOT_A_DIGIT),
-                   "fitted_on": f"real writers {unseen} (not trained on) and generated non-digits"}
-    else:
-        serving = {**DEFAULT_SERVING, "fitted_on": "defaults: no held-out writers"}
-
-    real, non_digit_scores = verdict_report(digits_raw, labels[rows], writers[rows], non_raw, kinds, serving)
-    metrics = {"non_digits": non_digit_scores}
-    if real is not None:
-        metrics["real_writer"] = {**real, "estimate": "measured on writers the model never trained on"}
-    elif calibration is not None and calibration.get("real_writer"):
-        metrics["real_writer"] = calibration["real_writer"]  # the cross-validation's estimate
-    info = {"pendigits_writers_unseen": unseen}
-    return serving, metrics, info
 
 
 def _float32_copy(model, architecture: str, classes: int = 10):
