@@ -18,62 +18,39 @@ import numpy as np
 
 from ml.artifact import read_metadata
 from ml.calibration import NOT_A_DIGIT, serving_fit
-from ml.pen_trajectories import load_pendigits, writer_folds
-from ml.real_writers import non_digit_set, real_writer_eval_set, verdict_report, writer_rows
 from ml.config import TrainConfig
-from ml.train import NON_DIGIT_EVAL_SIZE, _fragments_of, train
+from ml.pen_trajectories import load_pendigits, writer_folds
+from ml.real_writers import real_writer_eval_set, verdict_report, writer_rows
+from ml.scoring import evaluation_non_digits
+from ml.train import train
 
 
 def cross_validate(config: TrainConfig, *, k: int, mnist_dir, pendigits_dir, output_dir, cache_dir=None,
                    fold_seed: int = 0, evaluation_sets=None, progress=None, only_folds=None) -> dict:
     """Train k fold models (`output_dir`/fold-i; one already there is reused if its recipe is
     the same) and return the cross-validation report."""
-    from ml.predict import Predictor
-
     pendigits = load_pendigits(pendigits_dir)
     folds = writer_folds(pendigits.writers, k, seed=fold_seed)
     images, labels, writers = real_writer_eval_set(pendigits, cache_dir=cache_dir)
-    classes = config.classes
-    out_of_fold = np.full((len(labels), classes), np.nan)
+    out_of_fold = np.full((len(labels), config.classes), np.nan)
     non_digit_raw, non_digit_kinds, fold_reports = [], [], []
     for index, held_out in enumerate(folds):
         if only_folds is not None and index not in only_folds:
             continue
-        seen = tuple(sorted(set(pendigits.writers.tolist()) - set(held_out.tolist())))
-        fold_config = dataclasses.replace(config, pendigits_writers=seen)
-        fold_dir = Path(output_dir) / f"fold-{index}"
-        if fold_dir.exists():
-            # Trained before (artifacts are immutable): score it again, if it is this fold's recipe.
-            metadata = read_metadata(fold_dir)
-            if TrainConfig.from_dict(metadata["config"]) != fold_config:
-                raise ValueError(f"{fold_dir} was trained with another recipe; remove it or choose another --output-dir")
-        else:
-            metadata = train(fold_config, mnist_dir=mnist_dir, output_dir=output_dir, name=f"fold-{index}",
-                             pendigits_dir=pendigits_dir, cache_dir=cache_dir, evaluation_sets=evaluation_sets,
+        fold = _trained_fold(config, index, held_out, pendigits, mnist_dir=mnist_dir, pendigits_dir=pendigits_dir,
+                             output_dir=output_dir, cache_dir=cache_dir, evaluation_sets=evaluation_sets,
                              progress=progress)
-        predictor = Predictor.load(Path(output_dir) / f"fold-{index}")
         rows = writer_rows(writers, held_out)
-        out_of_fold[rows] = predictor.raw_probabilities(images[rows])
-        fragments, key = _fragments_of(pendigits, held_out.tolist())
-        non_digits, kinds = non_digit_set(NON_DIGIT_EVAL_SIZE, seed=config.seed + 100_003, fragments=fragments,
-                                          fragments_key=key, cache_dir=cache_dir)
-        non_digit_raw.append(predictor.raw_probabilities(non_digits))
+        out_of_fold[rows] = fold.predictor.raw_probabilities(images[rows])
+        non_digits, kinds = evaluation_non_digits(config.seed, pendigits, held_out.tolist(), cache_dir=cache_dir)
+        non_digit_raw.append(fold.predictor.raw_probabilities(non_digits))
         non_digit_kinds.append(kinds)
-        metrics = metadata["metrics"]
-        fold_reports.append({
-            "fold": index,
-            "held_out_writers": held_out.tolist(),
-            "mnist_test_accuracy": metrics["mnist_test"]["accuracy"],
-            "canvas_style_accuracy": metrics.get("canvas_style", {}).get("accuracy"),
-            "real_writer_accuracy": metrics["real_writer"]["accuracy"],
-            "real_writer_per_digit_accuracy": metrics["real_writer"]["per_digit_accuracy"],
-            "training_seconds": metadata.get("training_seconds"),
-        })
+        fold_reports.append(fold.report)
 
     scored = ~np.isnan(out_of_fold[:, 0])
     raw, labels, writers = out_of_fold[scored], labels[scored], writers[scored]
     non_raw, kinds = np.concatenate(non_digit_raw), np.concatenate(non_digit_kinds)
-    serving = {**serving_fit(raw, labels, non_raw, has_class=classes > NOT_A_DIGIT),
+    serving = {**serving_fit(raw, labels, non_raw, has_class=config.classes > NOT_A_DIGIT),
                "fitted_on": f"out-of-fold answers of a {k}-fold cross-validation by writer and generated non-digits"}
     real, non_digits = verdict_report(raw, labels, writers, non_raw, kinds, serving)
     real.update({
@@ -89,3 +66,40 @@ def cross_validate(config: TrainConfig, *, k: int, mnist_dir, pendigits_dir, out
         "non_digits": non_digits,
         "serving": serving,
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fold:
+    predictor: object  # ml.predict.Predictor of the fold's model
+    report: dict  # the fold's row of the cross-validation report
+
+
+def _trained_fold(config: TrainConfig, index: int, held_out: np.ndarray, pendigits, *, mnist_dir, pendigits_dir,
+                  output_dir, cache_dir, evaluation_sets, progress) -> _Fold:
+    """Fold `index`'s model, trained on every writer but `held_out` (or reused from an earlier run
+    of the same recipe), loaded for scoring, and its row of the report."""
+    from ml.predict import Predictor
+
+    seen = tuple(sorted(set(pendigits.writers.tolist()) - set(held_out.tolist())))
+    fold_config = dataclasses.replace(config, pendigits_writers=seen)
+    fold_dir = Path(output_dir) / f"fold-{index}"
+    if fold_dir.exists():
+        # Trained before (artifacts are immutable): score it again, if it is this fold's recipe.
+        metadata = read_metadata(fold_dir)
+        if TrainConfig.from_dict(metadata["config"]) != fold_config:
+            raise ValueError(f"{fold_dir} was trained with another recipe; remove it or choose another --output-dir")
+    else:
+        metadata = train(fold_config, mnist_dir=mnist_dir, output_dir=output_dir, name=f"fold-{index}",
+                         pendigits_dir=pendigits_dir, cache_dir=cache_dir, evaluation_sets=evaluation_sets,
+                         progress=progress)
+    metrics = metadata["metrics"]
+    report = {
+        "fold": index,
+        "held_out_writers": held_out.tolist(),
+        "mnist_test_accuracy": metrics["mnist_test"]["accuracy"],
+        "canvas_style_accuracy": metrics.get("canvas_style", {}).get("accuracy"),
+        "real_writer_accuracy": metrics["real_writer"]["accuracy"],
+        "real_writer_per_digit_accuracy": metrics["real_writer"]["per_digit_accuracy"],
+        "training_seconds": metadata.get("training_seconds"),
+    }
+    return _Fold(Predictor.load(fold_dir), report)

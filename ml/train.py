@@ -1,10 +1,14 @@
-"""train(config) -> a versioned artifact. Deterministic for a given config (seed included)."""
+"""train(config) -> a versioned artifact. Deterministic for a given config (seed included).
+
+A training run, step by step: load the data (ml/training_data.py), fit the network
+(ml/fitting.py, reporting ml/training_progress.py's Progress), export it to LiteRT, score it and
+fit its serving calibration (ml/scoring.py), and write the artifact with its metadata.
+"""
 
 from __future__ import annotations
 
 import platform
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -12,59 +16,25 @@ from typing import Callable
 import numpy as np
 
 from ml.artifact import write_artifact
-from ml.calibration import DEFAULT_SERVING, NOT_A_DIGIT
+from ml.calibration import NOT_A_DIGIT
 from ml.config import TrainConfig
 from ml.data import load_mnist
-from ml.evaluate import evaluate
+from ml.fitting import FittedNetwork, fit_network
 from ml.preprocess import PREPROCESS_VERSION
+from ml.scoring import NON_DIGIT_EVAL_SIZE, serving_and_metrics
+from ml.training_data import ExtraData, training_data
+from ml.training_progress import Progress, TrainingCancelled
 
-NON_DIGIT_EVAL_SIZE = 1400  # 100 of each generated kind, scored after training
-
-
-class TrainingCancelled(Exception):
-    """Raised by a progress callback to stop training; no artifact is written."""
-
-
-@dataclass(frozen=True)
-class Progress:
-    stage: str  # "loading", "training", "evaluating", "saving"
-    epoch: int = 0  # 1-based; 0 before the first epoch
-    epochs: int = 0
-    batch: int = 0
-    batches: int = 0
-    percent: float = 0.0
-    elapsed: float = 0.0
-    eta: float | None = None
-    epoch_metrics: dict | None = None  # set at the end of each epoch
+__all__ = ["train", "export_tflite", "ExtraData", "Progress", "TrainingCancelled", "NON_DIGIT_EVAL_SIZE"]
 
 
-@dataclass(frozen=True)
-class ExtraData:
-    """Labelled examples beyond MNIST (e.g. reviewed user drawings), already preprocessed."""
-
-    images: np.ndarray  # (N, 28, 28) float32 in [0, 1]
-    labels: np.ndarray  # (N,) ints
-    description: dict  # JSON-ready: counts, snapshot hash, ...
-
-
-def train(
-    config: TrainConfig,
-    *,
-    mnist_dir: Path | str,
-    output_dir: Path | str,
-    name: str,
-    extra: ExtraData | None = None,
-    evaluation_sets: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    progress_every: int = 10,
-    track_epochs: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
-    initial_model: Path | str | None = None,
-    replay: dict[str, ExtraData] | None = None,
-    pendigits_dir: Path | str | None = None,
-    cache_dir: Path | str | None = None,
-    calibration: dict | None = None,
-    real_writer_limit: int | None = None,
-) -> dict:
+def train(config: TrainConfig, *, mnist_dir: Path | str, output_dir: Path | str, name: str,
+          extra: ExtraData | None = None, evaluation_sets: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+          progress: Callable[[Progress], None] | None = None, progress_every: int = 10,
+          track_epochs: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+          initial_model: Path | str | None = None, replay: dict[str, ExtraData] | None = None,
+          pendigits_dir: Path | str | None = None, cache_dir: Path | str | None = None,
+          calibration: dict | None = None, real_writer_limit: int | None = None) -> dict:
     """Train, evaluate on the MNIST test set (and `evaluation_sets`) and write `output_dir/name`.
 
     Returns the artifact's metadata. `progress` is called at every stage, every `progress_every`
@@ -89,101 +59,50 @@ def train(
     report = progress or (lambda _: None)
     started = time.monotonic()
     report(Progress(stage="loading"))
+    pendigits = _load_pendigits(config, pendigits_dir)
+    # Before Keras is imported (in fit_network): real-writer renders may then use worker processes.
+    images, labels, weights, data_info = training_data(config, mnist_dir, extra, pendigits, cache_dir, replay or {})
+    test = load_mnist(mnist_dir, "test")
 
-    pendigits = None
+    fitted = fit_network(config, images, labels, weights, initial_model=_initial_weights_file(config, initial_model),
+                         report=report, progress_every=progress_every, track_epochs=track_epochs or {})
+
+    report(Progress(stage="evaluating", epoch=config.epochs, epochs=config.epochs, percent=100.0))
+    model = _float32_copy(fitted.model, config.architecture, config.classes)
+    serving_bytes = export_tflite(model)
+    serving, metrics, real_writer_info = serving_and_metrics(
+        serving_bytes, model, config, test, evaluation_sets=evaluation_sets or {}, pendigits=pendigits,
+        cache_dir=cache_dir, calibration=calibration, real_writer_limit=real_writer_limit)
+
+    report(Progress(stage="saving", epoch=config.epochs, epochs=config.epochs, percent=100.0))
+    data = {**data_info, **real_writer_info, "mnist_test_checksums": test.checksums}
+    metadata = _metadata(name, config, fitted, model, serving=serving, data=data, metrics=metrics, started=started)
+    return write_artifact(Path(output_dir) / name, serving_bytes=serving_bytes, keras_model=model, metadata=metadata)
+
+
+def _load_pendigits(config: TrainConfig, pendigits_dir):
     if pendigits_dir is not None:
         from ml.pen_trajectories import load_pendigits
 
-        pendigits = load_pendigits(pendigits_dir)
-    elif config.pendigits_writers:
+        return load_pendigits(pendigits_dir)
+    if config.pendigits_writers:
         raise ValueError("pendigits_writers needs pendigits_dir")
-    images, labels, weights, data_info = _training_data(config, mnist_dir, extra, pendigits, cache_dir,
-                                                         replay or {})
-    test = load_mnist(mnist_dir, "test")
+    return None
 
-    import keras
-    import tensorflow as tf
 
-    from ml.model import build_augmentation, build_model
+def _initial_weights_file(config: TrainConfig, initial_model) -> Path | None:
+    """The model.keras whose trained weights the run starts from: the serving version's
+    (warm_start: a fine-tune job) or an artifact's (init_from: the CLI); None: random weights.
+    A ten-class head may grow the eleventh class (ml/fitting.py)."""
+    if config.warm_start:
+        return Path(initial_model)
+    return Path(config.init_from) / "model.keras" if config.init_from else None
 
-    # A fresh graph state per run: layer names (which end up in the exported file) and seeds
-    # start from zero, so the same config gives byte-identical artifacts in any process.
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(config.seed)
-    tf.config.experimental.enable_op_determinism()
 
-    validation = None
-    if config.validation_size:
-        config.check_data_size(len(labels))
-        order = np.random.default_rng(config.seed).permutation(len(labels))
-        held, kept = order[: config.validation_size], order[config.validation_size :]
-        validation = (images[held][..., None], labels[held])
-        images, labels = images[kept], labels[kept]
-        weights = weights[kept] if weights is not None else None
-
-    keras.mixed_precision.set_global_policy(config.precision)
-    try:
-        model = build_model(config.architecture, config.classes)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")  # the process's other models stay float32
-    # Start from trained weights: the serving version's (warm_start: a fine-tune job) or an
-    # artifact's (init_from: the CLI); a ten-class head may grow the eleventh class.
-    initial = Path(initial_model) if config.warm_start else (Path(config.init_from) / "model.keras" if config.init_from else None)
-    started_from = _load_initial_weights(keras, model, initial) if initial is not None else None
-    trainable = keras.Sequential([build_augmentation(config.seed, strokes=config.augment_pen), model]) if config.augment else model
-    steps_per_epoch = -(-len(labels) // config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    warmup = min(steps_per_epoch, total_steps // 5)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=config.learning_rate / 10,
-        decay_steps=max(1, total_steps - warmup),
-        warmup_target=config.learning_rate,
-        warmup_steps=warmup,
-    )
-    trainable.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-
-    history: list[dict] = []
-    callback = _progress_callback(keras, report, config.epochs, steps_per_epoch, progress_every, history, track_epochs or {})
-    fit_started = time.monotonic()
-    trainable.fit(
-        _training_batches(tf, images, labels, weights, config),
-        epochs=config.epochs,
-        validation_data=validation,
-        shuffle=False,  # the dataset shuffles itself, every epoch
-        verbose=0,
-        callbacks=[callback],
-    )
-    training_seconds = time.monotonic() - fit_started
-
-    report(Progress(stage="evaluating", epoch=config.epochs, epochs=config.epochs, percent=100.0))
-    model = _float32_copy(model, config.architecture, config.classes)
-    serving_bytes = export_tflite(model)
-    from ml.predict import Predictor
-
-    raw = Predictor(model_content=serving_bytes)
-    keras_probabilities = model(test.images[..., None], training=False).numpy()
-    keras_difference = float(np.abs(raw.raw_probabilities(test.images) - keras_probabilities).max())
-    real_writer_info = {}
-    if pendigits is not None:
-        serving, real_writer_metrics_, real_writer_info = _real_writer_scores(
-            raw, config, pendigits, cache_dir, calibration, real_writer_limit)
-    else:
-        serving, real_writer_metrics_ = {**DEFAULT_SERVING, **(calibration or {})}, {}
-    served = Predictor(model_content=serving_bytes, metadata={"serving": serving})
-    test_metrics = evaluate(served.probabilities, test.images, test.labels)
-    test_metrics["keras_max_abs_difference"] = keras_difference
-    metrics = {"mnist_test": test_metrics}
-    for set_name, (set_images, set_labels) in (evaluation_sets or {}).items():
-        if len(set_labels):
-            metrics[set_name] = evaluate(served.probabilities, set_images, set_labels)
-    metrics.update(real_writer_metrics_)
-
-    report(Progress(stage="saving", epoch=config.epochs, epochs=config.epochs, percent=100.0))
-    metadata = {
+def _metadata(name: str, config: TrainConfig, fitted: FittedNetwork, model, *, serving: dict, data: dict,
+              metrics: dict, started: float) -> dict:
+    """The artifact's metadata.json, less what write_artifact adds (format, file digests)."""
+    return {
         "name": name,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "architecture": config.architecture,
@@ -191,181 +110,27 @@ def train(
         "preprocess_version": PREPROCESS_VERSION,
         "labels": list(range(10)) + (["not_a_digit"] if config.classes > NOT_A_DIGIT else []),
         "serving": serving,
-        "data": {**data_info, **real_writer_info, "mnist_test_checksums": test.checksums},
+        "data": data,
         "metrics": metrics,
-        "history": history,
-        **({"initial_model": started_from} if started_from else {}),
+        "history": fitted.history,
+        **({"initial_model": fitted.started_from} if fitted.started_from else {}),
         "parameters": int(model.count_params()),
-        "training_seconds": round(training_seconds, 1),
+        "training_seconds": round(fitted.training_seconds, 1),
         "total_seconds": round(time.monotonic() - started, 1),
-        "environment": {
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "machine": f"{platform.machine()}, {_cpu_count()} CPUs",
-        },
+        "environment": _environment(),
     }
-    return write_artifact(Path(output_dir) / name, serving_bytes=serving_bytes, keras_model=model, metadata=metadata)
 
 
-def _load_initial_weights(keras, model, initial_model: Path) -> dict:
-    """Copy the weights of the model.keras at `initial_model` into `model`, layer by layer (a
-    ten-class head growing an eleventh class keeps its ten digits' weights; the new class starts
-    at zero); returns what it started from, for the metadata."""
-    from ml.digest import file_digest
+def _environment() -> dict:
+    import keras
+    import tensorflow as tf
 
-    if not initial_model.is_file():
-        raise ValueError(f"{initial_model} is missing: the initial model must be a model.keras file")
-    source = keras.models.load_model(initial_model, compile=False)
-    target_layers = [layer for layer in model.layers if layer.weights]
-    source_layers = [layer for layer in source.layers if layer.weights]
-    if len(target_layers) != len(source_layers):
-        raise ValueError(f"{initial_model} does not fit the {model.name!r} network being trained: another architecture")
-    for target, origin in zip(target_layers, source_layers):
-        values = origin.get_weights()
-        shapes = [w.shape for w in target.get_weights()]
-        if [v.shape for v in values] != shapes:
-            grown = []
-            for value, shape in zip(values, shapes):
-                if value.shape[:-1] != shape[:-1] or value.shape[-1] > shape[-1]:
-                    raise ValueError(f"{initial_model} does not fit the {model.name!r} network being trained: "
-                                     f"layer {origin.name} does not fit {target.name}")
-                padded = np.zeros(shape, dtype=value.dtype)
-                padded[..., : value.shape[-1]] = value
-                grown.append(padded)
-            values = grown
-        target.set_weights(values)
-    return {"artifact": initial_model.parent.name, "keras_sha256": file_digest(initial_model, "sha256")}
-
-
-def _training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendigits=None, cache_dir=None,
-                   replay: dict[str, ExtraData] | None = None):
-    parts_images, parts_labels, info = [], [], {}
-    if config.use_mnist:
-        mnist = load_mnist(mnist_dir, "train")
-        limit = min(config.train_limit or len(mnist), len(mnist))
-        chosen = slice(0, limit)
-        if config.replay_size and config.replay_size < limit:
-            # A seeded random sample, sorted so it reads the arrays in order: every digit and
-            # writer of the training split in proportion, not the first N images.
-            chosen = np.sort(np.random.default_rng(config.seed).choice(limit, size=config.replay_size, replace=False))
-            info["mnist_replay_count"] = int(config.replay_size)
-        parts_images.append(mnist.images[chosen])
-        parts_labels.append(mnist.labels[chosen])
-        info["mnist_train_count"] = int(len(parts_labels[-1]))
-        info["mnist_train_checksums"] = mnist.checksums
-    if extra is not None and len(extra.labels):
-        parts_images.append(np.asarray(extra.images, dtype=np.float32).reshape(-1, 28, 28))
-        parts_labels.append(np.asarray(extra.labels, dtype=np.uint8))
-        info["extra"] = extra.description
-    for replay_name, replayed in (replay or {}).items():
-        if len(replayed.labels):
-            parts_images.append(np.asarray(replayed.images, dtype=np.float32).reshape(-1, 28, 28))
-            parts_labels.append(np.asarray(replayed.labels, dtype=np.uint8))
-            info.setdefault("replay", {})[replay_name] = replayed.description
-    if config.pendigits_writers:
-        from ml.real_writers import real_writer_training_set, writer_rows
-
-        rendered, rendered_labels, rendered_writers = real_writer_training_set(
-            pendigits, renders=config.pendigits_renders, seed=config.seed, jitter=config.stroke_jitter,
-            cache_dir=cache_dir)
-        rows = writer_rows(rendered_writers, config.pendigits_writers)
-        parts_images.append(rendered[rows])
-        parts_labels.append(rendered_labels[rows])
-        info["pendigits_train_count"] = int(len(rows))
-        info["pendigits_checksums"] = pendigits.checksums
-    info["pendigits_writers_seen"] = list(config.pendigits_writers)
-    if config.non_digits:
-        from ml.real_writers import non_digit_set
-
-        fragments, key = _fragments_of(pendigits, config.pendigits_writers)
-        non_digits, _ = non_digit_set(config.non_digits, seed=config.seed, fragments=fragments, fragments_key=key,
-                                      cache_dir=cache_dir)
-        parts_images.append(non_digits)
-        parts_labels.append(np.full(len(non_digits), NOT_A_DIGIT, dtype=np.uint8))
-        info["non_digit_train_count"] = int(len(non_digits))
-    if not parts_images:
-        raise ValueError("no training data: enable MNIST or supply extra examples")
-    images = np.concatenate(parts_images)
-    labels = np.concatenate(parts_labels)
-    weights = None
-    if config.class_balance:
-        counts = np.bincount(labels, minlength=config.classes).astype(np.float64)
-        per_class = np.divide(len(labels) / (config.classes * np.maximum(counts, 1)), 1.0)
-        weights = per_class[labels].astype(np.float32)
-    info["train_count"] = int(len(labels))
-    return images, labels, weights, info
-
-
-def _fragments_of(pendigits, writers) -> tuple[list | None, str]:
-    """Strokes of the training writers' digits (for partial-stroke non-digits), and a cache key."""
-    if pendigits is None or not writers:
-        return None, ""
-    import hashlib
-
-    chosen = set(writers)
-    strokes = [stroke for digit in pendigits.digits if digit.writer in chosen for stroke in digit.strokes]
-    return strokes, hashlib.sha256(",".join(map(str, sorted(chosen))).encode()).hexdigest()[:12]
-
-
-def _real_writer_scores(raw, config: TrainConfig, pendigits, cache_dir, calibration: dict | None,
-                        limit: int | None = None):
-    """Score the trained model on the real writers it never saw and on fresh generated non-digits;
-    fit (or take from `calibration`) its temperature and verdict thresholds.
-    Returns (serving, metrics, data info)."""
-    from ml.calibration import serving_fit
-    from ml.real_writers import non_digit_set, real_writer_eval_set, verdict_report, writer_rows
-
-    scored = pendigits.subset(range(min(limit, len(pendigits)))) if limit else pendigits
-    images, labels, writers = real_writer_eval_set(scored, cache_dir=cache_dir)
-    non_digit_count = NON_DIGIT_EVAL_SIZE // 10 if limit else NON_DIGIT_EVAL_SIZE
-    unseen = sorted(set(writers.tolist()) - set(config.pendigits_writers))
-    rows = writer_rows(writers, unseen)
-    digits_raw = raw.raw_probabilities(images[rows]) if len(rows) else np.zeros((0, raw.classes))
-    fragments, key = _fragments_of(pendigits, unseen or config.pendigits_writers)
-    non_digits, kinds = (non_digit_set(non_digit_count, seed=config.seed + 100_003, fragments=fragments,
-                                       fragments_key=key, cache_dir=cache_dir) if raw.classes > NOT_A_DIGIT
-                         else non_digit_set(non_digit_count, seed=config.seed + 100_003, cache_dir=cache_dir))
-    non_raw = raw.raw_probabilities(non_digits)
-
-    if calibration is not None:
-        serving = {**DEFAULT_SERVING, **calibration, "fitted_on": calibration.get("fitted_on", "given")}
-    elif len(rows):
-        serving = {**serving_fit(digits_raw, labels[rows], non_raw, has_class=raw.classes > NOT_A_DIGIT),
-                   "fitted_on": f"real writers {unseen} (not trained on) and generated non-digits"}
-    else:
-        serving = {**DEFAULT_SERVING, "fitted_on": "defaults: no held-out writers"}
-
-    real, non_digit_scores = verdict_report(digits_raw, labels[rows], writers[rows], non_raw, kinds, serving)
-    metrics = {"non_digits": non_digit_scores}
-    if real is not None:
-        metrics["real_writer"] = {**real, "estimate": "measured on writers the model never trained on"}
-    elif calibration is not None and calibration.get("real_writer"):
-        metrics["real_writer"] = calibration["real_writer"]  # the cross-validation's estimate
-    info = {"pendigits_writers_unseen": unseen}
-    return serving, metrics, info
-
-
-def _training_batches(tf, images: np.ndarray, labels: np.ndarray, weights, config: TrainConfig):
-    """Shuffled batches of (images, labels[, weights]), part of them redrawn with canvas pens if
-    configured."""
-    redraw = config.augment and config.redraw_fraction > 0
-    columns = (images[..., None], labels) + ((weights,) if weights is not None else ())
-    if redraw:
-        from ml.canvas_style import skeletons_2x
-
-        columns = (images[..., None], skeletons_2x(images)[..., None]) + columns[1:]
-    dataset = tf.data.Dataset.from_tensor_slices(columns)
-    dataset = dataset.shuffle(len(labels), seed=config.seed, reshuffle_each_iteration=True).batch(config.batch_size)
-    if redraw:
-        from ml.model import redraw_with_pens
-
-        dataset = dataset.map(
-            lambda image, skeleton, *rest: (
-                redraw_with_pens(image, skeleton, fraction=config.redraw_fraction, seed=config.seed), *rest
-            )
-        )
-    return dataset.prefetch(2)
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "machine": f"{platform.machine()}, {_cpu_count()} CPUs",
+    }
 
 
 def _float32_copy(model, architecture: str, classes: int = 10):
@@ -386,50 +151,6 @@ def export_tflite(model) -> bytes:
 
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     return converter.convert()
-
-
-def _progress_callback(keras, report, epochs, steps_per_epoch, every, history, tracked):
-    class ProgressCallback(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.started = time.monotonic()
-            self.epoch = 0
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
-
-        def _progress(self, batch, epoch_metrics=None):
-            done = self.epoch * steps_per_epoch + batch
-            elapsed = time.monotonic() - self.started
-            fraction = done / (epochs * steps_per_epoch)
-            return Progress(
-                stage="training",
-                epoch=self.epoch + 1,
-                epochs=epochs,
-                batch=batch,
-                batches=steps_per_epoch,
-                percent=round(100.0 * fraction, 2),
-                elapsed=round(elapsed, 1),
-                eta=round(elapsed * (1 - fraction) / fraction, 1) if fraction > 0 else None,
-                epoch_metrics=epoch_metrics,
-            )
-
-        def on_train_batch_end(self, batch, logs=None):
-            if (batch + 1) % every == 0:
-                report(self._progress(batch + 1))
-
-        def on_epoch_end(self, epoch, logs=None):
-            metrics = {"epoch": epoch + 1, **{key: round(float(value), 6) for key, value in (logs or {}).items()}}
-            scoring_started = time.monotonic()
-            for set_name, (set_images, set_labels) in tracked.items():
-                predicted = self.model.predict(set_images[..., None], batch_size=1000, verbose=0).argmax(axis=1)
-                metrics[f"{set_name}_accuracy"] = round(float((predicted == set_labels).mean()), 6)
-            if tracked:
-                metrics["scoring_seconds"] = round(time.monotonic() - scoring_started, 1)
-            metrics["elapsed"] = round(time.monotonic() - self.started, 1)
-            history.append(metrics)
-            report(self._progress(steps_per_epoch, epoch_metrics=metrics))
-
-    return ProgressCallback()
 
 
 def _cpu_count() -> int:

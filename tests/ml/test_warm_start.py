@@ -4,19 +4,20 @@ import numpy as np
 import pytest
 
 from ml.config import TrainConfig
-from ml.train import _training_data, train
+from ml.train import train
+from ml.training_data import training_data
 from tests.canvases import MNIST_DIR
 from tests.helpers import SHIPPED_MODEL_DIR as SHIPPED
 
 
 def test_replay_is_a_seeded_sample_of_the_whole_training_split():
     config = TrainConfig(warm_start=True, replay_size=500, seed=3)
-    images, labels, _, info = _training_data(config, MNIST_DIR, None)
-    again, _, _, _ = _training_data(config, MNIST_DIR, None)
+    images, labels, _, info = training_data(config, MNIST_DIR, None)
+    again, _, _, _ = training_data(config, MNIST_DIR, None)
     assert len(labels) == 500 and info["mnist_replay_count"] == 500 and info["mnist_train_count"] == 500
     assert np.array_equal(images, again)  # same seed, same sample
     assert np.bincount(labels, minlength=10).min() > 25  # every digit, not the first 500 images' mix only
-    other, _, _, _ = _training_data(TrainConfig(warm_start=True, replay_size=500, seed=4), MNIST_DIR, None)
+    other, _, _, _ = training_data(TrainConfig(warm_start=True, replay_size=500, seed=4), MNIST_DIR, None)
     assert not np.array_equal(images, other)
 
 

@@ -1,0 +1,114 @@
+"""The examples one training run learns from, and what the metadata says about them.
+
+In this order: MNIST's training split (or, when fine-tuning, a seeded replay sample of it), extra
+labelled examples (e.g. reviewed user drawings), named replays of earlier training data, renders
+of the chosen real writers' digits, generated non-digits (the eleventh class); and, if asked,
+per-example weights that balance the classes. Nothing here imports TensorFlow: ml/train.py
+builds the data before it does, so the renders may be drawn in forked worker processes
+(ml/real_writers.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ml.calibration import NOT_A_DIGIT
+from ml.config import TrainConfig
+from ml.data import load_mnist
+
+
+@dataclass(frozen=True)
+class ExtraData:
+    """Labelled examples beyond MNIST (e.g. reviewed user drawings), already preprocessed."""
+
+    images: np.ndarray  # (N, 28, 28) float32 in [0, 1]
+    labels: np.ndarray  # (N,) ints
+    description: dict  # JSON-ready: counts, snapshot hash, ...
+
+
+def training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendigits=None, cache_dir=None,
+                  replay: dict[str, ExtraData] | None = None):
+    """(images (N, 28, 28), labels (N,), weights (N,) or None, data info for the metadata)."""
+    parts, info = [], {}
+    if config.use_mnist:
+        parts.append(_mnist_part(config, mnist_dir, info))
+    if extra is not None and len(extra.labels):
+        parts.append(_examples_part(extra))
+        info["extra"] = extra.description
+    for replay_name, replayed in (replay or {}).items():
+        if len(replayed.labels):
+            parts.append(_examples_part(replayed))
+            info.setdefault("replay", {})[replay_name] = replayed.description
+    if config.pendigits_writers:
+        parts.append(_real_writer_part(config, pendigits, cache_dir, info))
+    info["pendigits_writers_seen"] = list(config.pendigits_writers)
+    if config.non_digits:
+        parts.append(_non_digit_part(config, pendigits, cache_dir, info))
+    if not parts:
+        raise ValueError("no training data: enable MNIST or supply extra examples")
+    images = np.concatenate([part_images for part_images, _ in parts])
+    labels = np.concatenate([part_labels for _, part_labels in parts])
+    weights = _class_balancing_weights(labels, config.classes) if config.class_balance else None
+    info["train_count"] = int(len(labels))
+    return images, labels, weights, info
+
+
+def fragments_of(pendigits, writers) -> tuple[list | None, str]:
+    """Strokes of the training writers' digits (for partial-stroke non-digits), and a cache key."""
+    if pendigits is None or not writers:
+        return None, ""
+    chosen = set(writers)
+    strokes = [stroke for digit in pendigits.digits if digit.writer in chosen for stroke in digit.strokes]
+    return strokes, hashlib.sha256(",".join(map(str, sorted(chosen))).encode()).hexdigest()[:12]
+
+
+def _mnist_part(config: TrainConfig, mnist_dir, info: dict):
+    mnist = load_mnist(mnist_dir, "train")
+    limit = min(config.train_limit or len(mnist), len(mnist))
+    chosen = slice(0, limit)
+    if config.replay_size and config.replay_size < limit:
+        # A seeded random sample, sorted so it reads the arrays in order: every digit and
+        # writer of the training split in proportion, not the first N images.
+        chosen = np.sort(np.random.default_rng(config.seed).choice(limit, size=config.replay_size, replace=False))
+        info["mnist_replay_count"] = int(config.replay_size)
+    labels = mnist.labels[chosen]
+    info["mnist_train_count"] = int(len(labels))
+    info["mnist_train_checksums"] = mnist.checksums
+    return mnist.images[chosen], labels
+
+
+def _examples_part(examples: ExtraData):
+    return (np.asarray(examples.images, dtype=np.float32).reshape(-1, 28, 28),
+            np.asarray(examples.labels, dtype=np.uint8))
+
+
+def _real_writer_part(config: TrainConfig, pendigits, cache_dir, info: dict):
+    from ml.real_writers import real_writer_training_set, writer_rows
+
+    rendered, rendered_labels, rendered_writers = real_writer_training_set(
+        pendigits, renders=config.pendigits_renders, seed=config.seed, jitter=config.stroke_jitter,
+        cache_dir=cache_dir)
+    rows = writer_rows(rendered_writers, config.pendigits_writers)
+    info["pendigits_train_count"] = int(len(rows))
+    info["pendigits_checksums"] = pendigits.checksums
+    return rendered[rows], rendered_labels[rows]
+
+
+def _non_digit_part(config: TrainConfig, pendigits, cache_dir, info: dict):
+    from ml.real_writers import non_digit_set
+
+    fragments, key = fragments_of(pendigits, config.pendigits_writers)
+    non_digits, _ = non_digit_set(config.non_digits, seed=config.seed, fragments=fragments, fragments_key=key,
+                                  cache_dir=cache_dir)
+    info["non_digit_train_count"] = int(len(non_digits))
+    return non_digits, np.full(len(non_digits), NOT_A_DIGIT, dtype=np.uint8)
+
+
+def _class_balancing_weights(labels: np.ndarray, classes: int) -> np.ndarray:
+    """Weights under which every class adds as much to the loss as if all were equally common."""
+    counts = np.bincount(labels, minlength=classes).astype(np.float64)
+    per_class = len(labels) / (classes * np.maximum(counts, 1))
+    return per_class[labels].astype(np.float32)
