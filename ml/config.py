@@ -57,11 +57,13 @@ class TrainConfig:
     use_mnist: bool = _option(True, "train on MNIST's training images", label="Train on MNIST", flag="--no-mnist")
     validation_size: int = _option(0, "images held out to plot validation accuracy per epoch (0: none)", minimum=0)
     # Fine-tuning: start from an earlier model's weights (train(initial_model=...), the serving
-    # version's model.keras) instead of random ones, and replay a seeded random sample of this
-    # many MNIST training images so the model keeps what it knew while it learns the new drawings.
+    # version's model.keras) instead of random ones, and replay a sample of this many of its
+    # earlier examples (ml/training_data.py) so the model keeps what it knew while it learns the
+    # new drawings.
     warm_start: bool = _option(False, "start from the initial model's weights (fine-tuning)", command_line=False)
-    replay_size: int = _option(0, "MNIST training images mixed in when fine-tuning "
-                                  "(a seeded random sample; 0: all of them)", minimum=0)
+    replay_size: int = _option(0, "earlier training examples mixed in when fine-tuning: a seeded random sample "
+                                  "of MNIST and of the parent's real writers and non-digits, each in proportion "
+                                  "(0: all of them)", minimum=0)
     # Real writers (ml/pen_trajectories.py) whose digits join the training data; the others are the
     # writer-independent test.
     pendigits_writers: tuple[int, ...] = _option((), "real writers to train on, e.g. 1-30 or 1,4,9 "

@@ -32,7 +32,7 @@ def train(config: TrainConfig, *, mnist_dir: Path | str, output_dir: Path | str,
           extra: ExtraData | None = None, evaluation_sets: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
           progress: Callable[[Progress], None] | None = None, progress_every: int = 10,
           track_epochs: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
-          initial_model: Path | str | None = None, replay: dict[str, ExtraData] | None = None,
+          initial_model: Path | str | None = None,
           pendigits_dir: Path | str | None = None, cache_dir: Path | str | None = None,
           calibration: dict | None = None, real_writer_limit: int | None = None) -> dict:
     """Train, evaluate on the MNIST test set (and `evaluation_sets`) and write `output_dir/name`.
@@ -44,8 +44,8 @@ def train(config: TrainConfig, *, mnist_dir: Path | str, output_dir: Path | str,
     accuracy against time (bench/train_speed.py); each row's `elapsed` includes the scoring so
     far, and `scoring_seconds` says how long that epoch's took.
     With config.warm_start, training starts from the weights of `initial_model` (a model.keras
-    of the same architecture). `replay` adds named samples of other earlier training data (beyond
-    MNIST, whose replay is config.replay_size) to the mix, each recorded in the metadata.
+    of the same architecture), and config.replay_size samples the earlier data it replays
+    (ml/training_data.py).
 
     With `pendigits_dir`, the model is also scored on the real writers it did not train on
     (metrics "real_writer": per digit, per writer), its temperature and verdict thresholds are
@@ -61,7 +61,7 @@ def train(config: TrainConfig, *, mnist_dir: Path | str, output_dir: Path | str,
     report(Progress(stage="loading"))
     pendigits = _load_pendigits(config, pendigits_dir)
     # Before Keras is imported (in fit_network): real-writer renders may then use worker processes.
-    images, labels, weights, data_info = training_data(config, mnist_dir, extra, pendigits, cache_dir, replay or {})
+    images, labels, weights, data_info = training_data(config, mnist_dir, extra, pendigits, cache_dir)
     test = load_mnist(mnist_dir, "test")
 
     fitted = fit_network(config, images, labels, weights, initial_model=_initial_weights_file(config, initial_model),

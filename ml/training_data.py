@@ -1,11 +1,13 @@
 """The examples one training run learns from, and what the metadata says about them.
 
-In this order: MNIST's training split (or, when fine-tuning, a seeded replay sample of it), extra
-labelled examples (e.g. reviewed user drawings), named replays of earlier training data, renders
-of the chosen real writers' digits, generated non-digits (the eleventh class); and, if asked,
-per-example weights that balance the classes. Nothing here imports TensorFlow: ml/train.py
-builds the data before it does, so the renders may be drawn in forked worker processes
-(ml/real_writers.py).
+In this order: MNIST's training split, extra labelled examples (e.g. reviewed user drawings),
+renders of the chosen real writers' digits, generated non-digits (the eleventh class); and, if
+asked, per-example weights that balance the classes. When fine-tuning (warm_start with a
+replay_size), the earlier data (MNIST, the real writers' renders, the non-digits) is replayed as
+a seeded random sample of replay_size examples, each source in proportion to its size, so a
+fine-tune stays short whatever its parent learned from; the extra examples are all kept.
+Nothing here imports TensorFlow: ml/train.py builds the data before it does, so the renders may
+be drawn in forked worker processes (ml/real_writers.py).
 """
 
 from __future__ import annotations
@@ -29,24 +31,23 @@ class ExtraData:
     description: dict  # JSON-ready: counts, snapshot hash, ...
 
 
-def training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendigits=None, cache_dir=None,
-                  replay: dict[str, ExtraData] | None = None):
+def training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendigits=None, cache_dir=None):
     """(images (N, 28, 28), labels (N,), weights (N,) or None, data info for the metadata)."""
-    parts, info = [], {}
+    info = {}
+    earlier = {}  # what the model learned (or learns) from besides the extra examples
     if config.use_mnist:
-        parts.append(_mnist_part(config, mnist_dir, info))
-    if extra is not None and len(extra.labels):
-        parts.append(_examples_part(extra))
-        info["extra"] = extra.description
-    for replay_name, replayed in (replay or {}).items():
-        if len(replayed.labels):
-            parts.append(_examples_part(replayed))
-            info.setdefault("replay", {})[replay_name] = replayed.description
+        earlier["mnist"] = _mnist_part(config, mnist_dir, info)
     if config.pendigits_writers:
-        parts.append(_real_writer_part(config, pendigits, cache_dir, info))
+        earlier["pendigits"] = _real_writer_part(config, pendigits, cache_dir, info)
     info["pendigits_writers_seen"] = list(config.pendigits_writers)
     if config.non_digits:
-        parts.append(_non_digit_part(config, pendigits, cache_dir, info))
+        earlier["non_digit"] = _non_digit_part(config, pendigits, cache_dir, info)
+    if config.warm_start and config.replay_size:
+        earlier = _replay_sample(earlier, config.replay_size, config.seed, info)
+    parts = list(earlier.values())
+    if extra is not None and len(extra.labels):
+        parts.insert(1 if "mnist" in earlier else 0, _examples_part(extra))
+        info["extra"] = extra.description
     if not parts:
         raise ValueError("no training data: enable MNIST or supply extra examples")
     images = np.concatenate([part_images for part_images, _ in parts])
@@ -54,6 +55,27 @@ def training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendi
     weights = _class_balancing_weights(labels, config.classes) if config.class_balance else None
     info["train_count"] = int(len(labels))
     return images, labels, weights, info
+
+
+def _replay_sample(sources: dict, size: int, seed: int, info: dict) -> dict:
+    """A seeded random sample of `size` examples of the sources, each in proportion to its size
+    (largest remainders), sorted so it reads each source's arrays in order: every digit and
+    writer in proportion, not the first N. MNIST alone gives the same sample as before sources
+    were pooled (the same generator, the same draw)."""
+    sizes = np.array([len(labels) for _, labels in sources.values()], dtype=np.int64)
+    if sizes.sum() <= size:
+        return sources
+    quotas = size * sizes / sizes.sum()
+    counts = np.floor(quotas).astype(np.int64)
+    counts[np.argsort(counts - quotas, kind="stable")[: size - counts.sum()]] += 1
+    sampled = {}
+    for index, ((name, (images, labels)), count) in enumerate(zip(sources.items(), counts)):
+        rng = np.random.default_rng(seed if index == 0 else [seed, index])
+        chosen = np.sort(rng.choice(len(labels), size=int(count), replace=False))
+        sampled[name] = (images[chosen], labels[chosen])
+        info[f"{name}_replay_count"] = int(count)
+        info[f"{name}_train_count"] = int(count)
+    return sampled
 
 
 def fragments_of(pendigits, writers) -> tuple[list | None, str]:
@@ -68,16 +90,9 @@ def fragments_of(pendigits, writers) -> tuple[list | None, str]:
 def _mnist_part(config: TrainConfig, mnist_dir, info: dict):
     mnist = load_mnist(mnist_dir, "train")
     limit = min(config.train_limit or len(mnist), len(mnist))
-    chosen = slice(0, limit)
-    if config.replay_size and config.replay_size < limit:
-        # A seeded random sample, sorted so it reads the arrays in order: every digit and
-        # writer of the training split in proportion, not the first N images.
-        chosen = np.sort(np.random.default_rng(config.seed).choice(limit, size=config.replay_size, replace=False))
-        info["mnist_replay_count"] = int(config.replay_size)
-    labels = mnist.labels[chosen]
-    info["mnist_train_count"] = int(len(labels))
+    info["mnist_train_count"] = int(limit)
     info["mnist_train_checksums"] = mnist.checksums
-    return mnist.images[chosen], labels
+    return mnist.images[:limit], mnist.labels[:limit]
 
 
 def _examples_part(examples: ExtraData):

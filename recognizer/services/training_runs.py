@@ -91,9 +91,9 @@ def _candidate_train(job: TrainingJob, *, name: str, parent: ModelVersion | None
         settings.MNIST_DIR, cache_dir=settings.DATASET_CACHE_DIR, limit=settings.CANVAS_STYLE_EVAL_SIZE
     )
     evaluation_sets = {"canvas_style": canvas_style, **evaluation_sets}
-    initial_model, replay = None, {}
+    initial_model = None
     if config.warm_start:
-        initial_model, replay, snapshot = _warm_start(parent, config, snapshot, log)
+        initial_model, snapshot = _warm_start(parent, config, snapshot, log)
 
     # Every job is scored on the real writers it did not train on (when the data is there).
     pendigits_dir = settings.PENDIGITS_DIR if Path(settings.PENDIGITS_DIR).exists() else None
@@ -106,7 +106,6 @@ def _candidate_train(job: TrainingJob, *, name: str, parent: ModelVersion | None
         evaluation_sets=evaluation_sets,
         progress=ProgressReporter(job, log, on_progress),
         initial_model=initial_model,
-        replay=replay,
         pendigits_dir=pendigits_dir,
         cache_dir=settings.DATASET_CACHE_DIR,
         real_writer_limit=settings.REAL_WRITER_EVAL_SIZE,
@@ -137,31 +136,21 @@ def _candidate_register(job: TrainingJob, *, artifact_dir: Path, parent: ModelVe
 
 def _warm_start(parent: ModelVersion | None, config: TrainConfig, snapshot: dict, log: JobLog):
     """A fine-tune starts from the serving version's weights and replays its earlier data:
-    (initial model file, replay sets, the snapshot recording both)."""
+    (initial model file, the snapshot recording both)."""
     if parent is None or parent.metadata.get("architecture", config.architecture) != config.architecture:
         raise ValueError("the serving version changed since the job was queued: it fine-tunes "
                          f"{config.architecture}, {parent.name if parent else 'nothing'} serves")
-    replay = _replay_sets(parent, config)
+    # The earlier data replayed: a sample of replay_size examples of MNIST and of whatever else
+    # the parent learned from (its real writers, non-digits: inherited in its config).
     snapshot = {**snapshot, "fine_tuned_from": parent.name,
-                "replay": {"mnist": config.replay_size or "all", **{k: len(v.labels) for k, v in replay.items()}}}
+                "replay": {"size": config.replay_size or "all",
+                           "of": ["mnist", *(["real writers"] if config.pendigits_writers else []),
+                                  *(["non-digits"] if config.non_digits else [])]}}
     log.write(f"fine-tuning {parent.name}, replaying {snapshot['replay']}")
     # The serving version may have been trained on another machine: fetched by sha256.
     initial_model = artifact_local_dir(artifact_path=parent.artifact_path, sha256=parent.sha256,
                                        with_keras=True) / "model.keras"
-    return initial_model, replay, snapshot
-
-
-# Earlier training data beyond MNIST that a fine-tune replays a sample of, keyed by the name the
-# parent's metadata["data"] (or its "replay") records it under: name -> loader(size=, seed=) ->
-# ml.train.ExtraData. The real-writer set (issue 16's ml/pen_trajectories.py) registers its loader here,
-# e.g. REPLAY_SETS["real_writers"], so a fine-tune of a model trained on it keeps practising it.
-REPLAY_SETS: dict[str, Callable[..., ExtraData]] = {}
-
-
-def _replay_sets(parent: ModelVersion, config: TrainConfig) -> dict[str, ExtraData]:
-    trained_on = parent.metadata.get("data") or {}
-    used = set(trained_on) | set(trained_on.get("replay") or {})
-    return {name: load(size=config.replay_size, seed=config.seed) for name, load in REPLAY_SETS.items() if name in used}
+    return initial_model, snapshot
 
 
 def _gate(parent: ModelVersion, candidate_metrics: dict, evaluation_sets: dict) -> dict:

@@ -5,7 +5,7 @@ import pytest
 
 from ml.config import TrainConfig
 from ml.train import train
-from ml.training_data import training_data
+from ml.training_data import _replay_sample, training_data
 from tests.canvases import MNIST_DIR
 from tests.helpers import SHIPPED_MODEL_DIR as SHIPPED
 
@@ -19,6 +19,24 @@ def test_replay_is_a_seeded_sample_of_the_whole_training_split():
     assert np.bincount(labels, minlength=10).min() > 25  # every digit, not the first 500 images' mix only
     other, _, _, _ = training_data(TrainConfig(warm_start=True, replay_size=500, seed=4), MNIST_DIR, None)
     assert not np.array_equal(images, other)
+
+
+def test_the_replay_samples_every_earlier_source_in_proportion():
+    """A fine-tune of a model trained on MNIST, real writers and non-digits replays replay_size
+    examples of all three, each in proportion to its size, not the whole of the last two."""
+    sources = {name: (np.arange(size * 4, dtype=np.float32).reshape(size, 2, 2), np.full(size, digit, np.uint8))
+               for name, size, digit in (("mnist", 6000, 1), ("pendigits", 1500, 2), ("non_digit", 420, 10))}
+    info = {}
+    sampled = _replay_sample(sources, 1000, seed=0, info=info)
+    counts = {name: len(labels) for name, (_, labels) in sampled.items()}
+    assert counts == {"mnist": 758, "pendigits": 189, "non_digit": 53} and sum(counts.values()) == 1000
+    assert info["pendigits_replay_count"] == 189 and info["non_digit_train_count"] == 53
+    for name, (images, labels) in sampled.items():
+        rows = images[:, 0, 0] / 4  # each example's row in its source: a sorted sample without repeats
+        assert (np.diff(rows) > 0).all() and set(labels) == {sources[name][1][0]}
+    again = _replay_sample(sources, 1000, seed=0, info={})
+    assert all(np.array_equal(sampled[name][0], again[name][0]) for name in sources)
+    assert _replay_sample(sources, 10_000, seed=0, info={}) is sources  # less than asked: all of it
 
 
 def test_replay_size_is_only_for_fine_tuning_and_warm_start_needs_a_model(tmp_path):

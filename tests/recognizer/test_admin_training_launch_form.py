@@ -39,8 +39,8 @@ def page_values(page: str) -> dict:
             continue
         value = re.search(r'value="([^"]*)"', tag)
         values[name.group(1)] = value.group(1) if value else ""
-    for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
-        values[name] = re.search(r'<option value="([^"]+)" selected>', options).group(1)
+    for name, choices in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        values[name] = re.search(r'<option value="([^"]+)" selected>', choices).group(1)
     return values
 
 

@@ -110,7 +110,7 @@ def test_a_blessed_candidate_of_the_loop_serves_with_auto_promote(fake_train, se
     # Warm start: from the serving version's weights, and the version says so.
     assert seen["initial_model"] == shipped.artifact_dir / "model.keras" and seen["config"].warm_start
     assert version.parent == shipped and version.data_snapshot["fine_tuned_from"] == shipped.name
-    assert version.data_snapshot["replay"] == {"mnist": 300} and version.data_snapshot["user_drawings"] == 60
+    assert version.data_snapshot["replay"] == {"size": 300, "of": ["mnist"]} and version.data_snapshot["user_drawings"] == 60
 
 
 def test_without_auto_promote_a_blessed_candidate_waits(fake_train, settings):
