@@ -63,17 +63,20 @@ def requests_mix(rng: random.Random):
             yield "bad", "PUT", "/api/predictions", {"image": good[0]}
 
 
+def request_body(path: str, body, guess_body: str) -> tuple[str, str]:
+    """(payload, content type) of one request of the mix: /guess is the original page's form post."""
+    if path == "/guess":
+        return guess_body, "application/x-www-form-urlencoded"
+    return (body if isinstance(body, str) else json.dumps(body)), "application/json"
+
+
 def client_loop(port, deadline, seed, counts, lock, guess_body):
     rng = random.Random(seed)
     connection = KeepAliveClient(port, timeout=30)
     for kind, method, path, body in requests_mix(rng):
         if time.monotonic() > deadline:
             break
-        if path == "/guess":
-            payload, content_type = guess_body, "application/x-www-form-urlencoded"
-        else:
-            payload = body if isinstance(body, str) else json.dumps(body)
-            content_type = "application/json"
+        payload, content_type = request_body(path, body, guess_body)
         status, _ = connection.send(method, path, payload, {"Content-Type": content_type})
         with lock:
             counts[(kind, status)] += 1

@@ -12,7 +12,6 @@ digitsite/gunicorn.conf.py. Prints the counts and exits non-zero on a 500, a non
 dropped connection, or rows != stored answers.
 """
 
-import json
 import random
 import shutil
 import socket
@@ -28,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import drawing_count, load_bench_main, requests_mix  # noqa: E402
+from bench.load import drawing_count, load_bench_main, request_body, requests_mix  # noqa: E402
 from bench.server import (  # noqa: E402
     KeepAliveClient,
     gunicorn_start,
@@ -65,10 +64,7 @@ def client_loop(port, deadline, seed, counts, lock, guess_body):
     for kind, method, path, body in requests_mix(rng):
         if time.monotonic() > deadline:
             break
-        if path == "/guess":
-            payload, content_type = guess_body, "application/x-www-form-urlencoded"
-        else:
-            payload, content_type = (body if isinstance(body, str) else json.dumps(body)), "application/json"
+        payload, content_type = request_body(path, body, guess_body)
         status, response = connection.send(method, path, payload, {"Content-Type": content_type})
         if isinstance(status, int) and status >= 500:
             json_body = (response.getheader("Content-Type") or "").startswith("application/json")

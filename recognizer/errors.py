@@ -11,23 +11,22 @@ from recognizer.strokes import StrokesInvalid, StrokesTooLarge
 logger = logging.getLogger(__name__)
 
 
+# In order: the first class the failure is an instance of gives its status (BlankCanvasError is a
+# PreprocessError, and is 422, not 400).
+ERROR_STATUSES = (
+    ((ImageTooLargeError, StrokesTooLarge), 413),
+    ((StrokesInvalid, BlankCanvasError), 422),
+    ((DrawingNotFound,), 404),
+    ((DrawingSettled, IdempotencyKeyReused), 409),
+    ((PreprocessError,), 400),
+    ((ModelUnavailable,), 503),
+)
+
+
 def error_status(exc: Exception) -> int:
-    if isinstance(exc, (ImageTooLargeError, StrokesTooLarge)):
-        return 413
-    if isinstance(exc, StrokesInvalid):
-        return 422
-    if isinstance(exc, DrawingNotFound):
-        return 404
-    if isinstance(exc, DrawingSettled):
-        return 409
-    if isinstance(exc, BlankCanvasError):
-        return 422
-    if isinstance(exc, PreprocessError):
-        return 400
-    if isinstance(exc, IdempotencyKeyReused):
-        return 409
-    if isinstance(exc, ModelUnavailable):
-        return 503
+    for classes, status in ERROR_STATUSES:
+        if isinstance(exc, classes):
+            return status
     raise TypeError(f"no HTTP status for {type(exc).__name__}")
 
 

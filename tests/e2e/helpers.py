@@ -57,6 +57,18 @@ def touch_stroke(page, points):
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
+def draw_stroke(page, points, touch: bool) -> None:
+    """One stroke through `points` (page px): a finger's touch events, or the mouse's."""
+    if touch:
+        touch_stroke(page, spaced(points, 20))  # it moves the finger in 8 steps per segment
+    else:
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in spaced(points, 9)[1:]:
+            page.mouse.move(x, y)
+        page.mouse.up()
+
+
 def line(*points):
     """A polyline through points, sampled every STEP."""
     out = [points[0]]

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer.models import Drawing
-from tests.e2e.helpers import arc, curve, line, spaced, touch_stroke
+from tests.e2e.helpers import arc, curve, draw_stroke, line
 
 pytestmark = pytest.mark.e2e
 
@@ -67,14 +67,7 @@ def draw(page, strokes, placement, touch=False):
             page.wait_for_timeout(150)  # a person's pause between strokes
         # The page stores the drawing as it is at every pen-up; the last one sent is the answer.
         with page.expect_request(stored) as sent:
-            if touch:
-                touch_stroke(page, spaced(points, 20))  # it moves the finger in 8 steps per segment
-            else:
-                page.mouse.move(*points[0])
-                page.mouse.down()
-                for x, y in spaced(points, 9)[1:]:
-                    page.mouse.move(x, y)
-                page.mouse.up()
+            draw_stroke(page, points, touch)
     response = sent.value.response()
     assert response.ok, response.text()
     answer = response.json()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recognizer.models import Drawing
-from tests.e2e.helpers import arc, curve, line, log_in, spaced, touch_stroke
+from tests.e2e.helpers import arc, curve, draw_stroke, line, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -29,17 +29,6 @@ PLACEMENT = (0.15, 0.12, 0.76)  # the digit box's left, top and size, as shares 
 
 def is_update(request):
     return request.method == "PUT" and "/api/drawings/" in request.url
-
-
-def draw_stroke(page, points, touch):
-    if touch:
-        touch_stroke(page, spaced(points, 20))
-    else:
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for x, y in spaced(points, 9)[1:]:
-            page.mouse.move(x, y)
-        page.mouse.up()
 
 
 def draw_digit(page, strokes, undos, touch):
