@@ -9,12 +9,10 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from ml.artifact import ArtifactError
 from recognizer.broker import redis_ping
 from recognizer.ratelimit import cache_health
 from recognizer.selectors import model_version_get_active
-from recognizer.services.artifacts import artifact_local_dir
-from recognizer.services.predictors import ModelUnavailable, predictor_get_serving
+from recognizer.services.predictors import ModelUnavailable, predictor_get_serving, predictor_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +48,15 @@ def health_model() -> dict:
         return _failed("model", "no model can answer", exc)
     result = {"ok": True, "serving": version.name, "active": active.name if active else None}
     if active is not None and active.pk != version.pk:
-        try:
-            artifact_local_dir(artifact_path=active.artifact_path, sha256=active.sha256)
+        # What this process's own load said (it was just tried, at most every
+        # REFUSED_RETRY_SECONDS): the health check fetches nothing itself.
+        why = predictor_refusal(active)
+        if why is None:
             result["warning"] = f"active version {active.name} not loaded yet"
-        except ArtifactError as exc:
+        else:
             result["warning"] = f"active version {active.name} refused; still serving {version.name}"
-            result["detail"] = str(exc)[:300]
-            logger.warning("health check model: %s", exc)
+            result["detail"] = why[:300]
+            logger.warning("health check model: %s", why)
     return result
 
 

@@ -6,7 +6,9 @@ process per version. Which version is active is looked up at most every
 MODEL_ACTIVE_CHECK_SECONDS (1 s by default) per process, not on every request, so a promotion
 is picked up within that time without a restart (at once in the process that made it). If the
 newly active version's artifact is missing or corrupt, the version this process already serves
-keeps answering and the error is logged.
+keeps answering and the error is logged; that version is tried again only after
+REFUSED_RETRY_SECONDS, so a refused artifact (with an object store: a download each try) is not
+fetched again on every request, under the lock, while the others wait.
 """
 
 import logging
@@ -26,6 +28,8 @@ logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _serving: tuple[ModelVersion, Predictor] | None = None  # the version this process answers with
 _active: tuple[float, ModelVersion | None] | None = None  # (when it was looked up, the active version)
+_refused: dict[tuple[int, str], tuple[float, str]] = {}  # (pk, sha256) -> (when, why) its load failed
+REFUSED_RETRY_SECONDS = 30.0
 
 
 class ModelUnavailable(Exception):
@@ -44,16 +48,29 @@ def predictor_get_serving() -> tuple[ModelVersion, Predictor]:
     with _lock:
         if _serves(_serving, active):  # another thread loaded it while this one waited
             return _serving
-        try:
-            artifact_dir = artifact_local_dir(artifact_path=active.artifact_path, sha256=active.sha256)
-            predictor = Predictor.load(artifact_dir, expected_sha256=active.sha256)
-        except ArtifactError as exc:
-            if _serving is None:
-                raise ModelUnavailable(f"model {active.name} cannot be loaded: {exc}") from exc
-            logger.error("model %s refused, still serving %s: %s", active.name, _serving[0].name, exc)
-            return _serving
-        _serving = (active, predictor)
+        why = predictor_refusal(active)
+        if why is None:
+            try:
+                artifact_dir = artifact_local_dir(artifact_path=active.artifact_path, sha256=active.sha256)
+                _serving = (active, Predictor.load(artifact_dir, expected_sha256=active.sha256))
+                _refused.pop((active.pk, active.sha256), None)
+                return _serving
+            except ArtifactError as exc:
+                why = str(exc)
+                _refused[(active.pk, active.sha256)] = (time.monotonic(), why)
+                if _serving is not None:
+                    logger.error("model %s refused, still serving %s: %s", active.name, _serving[0].name, why)
+        if _serving is None:
+            raise ModelUnavailable(f"model {active.name} cannot be loaded: {why}")
         return _serving
+
+
+def predictor_refusal(version: ModelVersion) -> str | None:
+    """Why this process refused `version` less than REFUSED_RETRY_SECONDS ago, or None."""
+    refused = _refused.get((version.pk, version.sha256))
+    if refused is None or time.monotonic() - refused[0] >= REFUSED_RETRY_SECONDS:
+        return None
+    return refused[1]
 
 
 def _active_version() -> ModelVersion | None:
@@ -83,4 +100,5 @@ def predictor_forget() -> None:
     global _serving
     with _lock:
         _serving = None
+        _refused.clear()
     predictor_recheck_active()

@@ -208,3 +208,25 @@ def test_database_errors_raised_in_middleware_are_503s_too(client, monkeypatch):
     assert response.status_code == 503 and b"unavailable" in response.content
     response = client.get("/api/drawings")
     assert response.status_code == 503 and response["Content-Type"] == "application/json"
+
+
+@pytest.mark.django_db
+def test_a_refused_model_is_not_fetched_again_on_every_request(client, model_dir, monkeypatch):
+    """A refused artifact is tried again only after REFUSED_RETRY_SECONDS: with an object store
+    each try is a download, made under the lock while other requests wait."""
+    from recognizer.services import artifacts, predictors
+
+    assert predict(client).json()["model_version"] == SHIPPED
+    broken = model_dir.copy("broken")
+    model_version_register(artifact_dir=broken, activate=True)
+    (broken / "model.tflite").write_bytes(b"corrupt")
+    tries = []
+    monkeypatch.setattr(predictors, "artifact_local_dir",
+                        lambda **kwargs: tries.append(kwargs) or artifacts.artifact_local_dir(**kwargs))
+    predictors.predictor_recheck_active()
+    for _ in range(5):
+        assert predict(client).json()["model_version"] == SHIPPED
+        assert "refused" in client.get("/healthz").json()["checks"]["model"]["warning"]
+    assert len(tries) == 1  # one try for five predictions and five health checks
+    monkeypatch.setattr(predictors, "REFUSED_RETRY_SECONDS", 0.0)  # the back-off has passed
+    assert predict(client).json()["model_version"] == SHIPPED and len(tries) == 2
