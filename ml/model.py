@@ -4,9 +4,8 @@ from __future__ import annotations
 
 # Batch-normalised CNNs by their blocks: (filters, 3x3 convolutions) per block, each block then
 # max-pooled (28 -> 14 -> 7 -> 3). "cnn-bn-deep" doubles the convolutions at 14x14 and 7x7, where
-# they are cheap: ~1.4x the time per epoch of "cnn-bn", and it reaches 99.5 % MNIST (within 5
-# minutes on the usual host) and 99 % canvas-style, which "cnn-bn" did in neither 10 nor 15 epochs
-# (README ablation).
+# they are cheap, and it reaches 99.5 % MNIST and 99 % canvas-style, which "cnn-bn" did in neither
+# 10 nor 15 epochs (docs/model.md, ablation; what an epoch costs: docs/benchmarks.md).
 CNN_BN_BLOCKS = {
     "cnn-bn": ((32, 1), (64, 1), (128, 1)),
     "cnn-bn-deep": ((32, 1), (64, 2), (128, 2)),
