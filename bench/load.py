@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -91,8 +92,6 @@ def drawing_count(env) -> int:
 
 
 def run(database_url: str, duration: float, concurrency: int, workers: int, port: int, migrate: bool = True) -> dict:
-    import urllib.parse
-
     env = production_env(database_url)
     if migrate:
         server_migrate(env)
@@ -101,26 +100,37 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
                             args=("--access-logfile", "/dev/null"))
     try:
         wait_until_up(port, server=server)
-        counts, lock = Counter(), threading.Lock()
-        guess_body = urllib.parse.urlencode({"imgURL": data_url(seven_png())})
-        deadline = time.monotonic() + duration
-        threads = [threading.Thread(target=client_loop, args=(port, deadline, seed, counts, lock, guess_body))
-                   for seed in range(concurrency)]
-        for thread in threads:
-            thread.start()
+        threads, counts = clients_start(client_loop, port, duration, concurrency)
         for thread in threads:
             thread.join()
     finally:
         gunicorn_stop(server)
     after = drawing_count(env)
-    stored_answers = sum(n for (kind, status), n in counts.items() if status == 201 or (kind == "guess" and status == 200))
     return {
         "requests": sum(counts.values()),
         "by_kind_and_status": {f"{kind} {status}": n for (kind, status), n in sorted(counts.items(), key=str)},
         "server_errors": sum(n for (kind, status), n in counts.items() if not isinstance(status, int) or status >= 500),
-        "stored_answers": stored_answers,
+        "stored_answers": stored_answer_count(counts),
         "rows_written": after - before,
     }
+
+
+def clients_start(client_loop, port: int, duration: float, concurrency: int) -> tuple[list[threading.Thread], Counter]:
+    """`concurrency` threads running `client_loop` (one seed each) for `duration` seconds, started:
+    (the threads, the shared Counter of (kind, status) they fill)."""
+    counts, lock = Counter(), threading.Lock()
+    guess_body = urllib.parse.urlencode({"imgURL": data_url(seven_png())})
+    deadline = time.monotonic() + duration
+    threads = [threading.Thread(target=client_loop, args=(port, deadline, seed, counts, lock, guess_body))
+               for seed in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    return threads, counts
+
+
+def stored_answer_count(counts: Counter) -> int:
+    """Answers the site must have stored a row for: every 201, and every 200 of /guess."""
+    return sum(n for (kind, status), n in counts.items() if status == 201 or (kind == "guess" and status == 200))
 
 
 def load_bench_main(description: str, run, *, duration: float, workers: int, port: int, errors: str, ok_message: str):

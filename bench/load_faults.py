@@ -18,16 +18,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import drawing_count, load_bench_main, request_body, requests_mix  # noqa: E402
+from bench.load import (  # noqa: E402
+    clients_start, drawing_count, load_bench_main, request_body, requests_mix, stored_answer_count)
 from bench.server import (  # noqa: E402
     KeepAliveClient,
     gunicorn_start,
@@ -36,7 +35,6 @@ from bench.server import (  # noqa: E402
     production_env,
     wait_until_up,
 )
-from tests.canvases import data_url, seven_png  # noqa: E402
 
 
 def free_port() -> int:
@@ -118,13 +116,7 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
     log = []
     try:
         wait_until_up(port, server=server)
-        counts, lock = Counter(), threading.Lock()
-        guess_body = urllib.parse.urlencode({"imgURL": data_url(seven_png())})
-        deadline = time.monotonic() + duration
-        threads = [threading.Thread(target=client_loop, args=(port, deadline, seed, counts, lock, guess_body))
-                   for seed in range(concurrency)]
-        for thread in threads:
-            thread.start()
+        threads, counts = clients_start(client_loop, port, duration, concurrency)
         redis = faults(database_url, redis, redis_port, workdir, duration, log, spare_pids)
         for thread in threads:
             thread.join()
@@ -135,7 +127,6 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
             redis.wait()
         shutil.rmtree(workdir, ignore_errors=True)
     after = drawing_count(env)
-    stored_answers = sum(n for (kind, status), n in counts.items() if status == 201 or (kind == "guess" and status == 200))
     return {
         "requests": sum(counts.values()),
         "faults": log,
@@ -143,7 +134,7 @@ def run(database_url: str, duration: float, concurrency: int, workers: int, port
         # 5xx statuses were turned into strings: "503" (JSON) is the one right kind of failure.
         "wrong_errors": sum(n for (kind, status), n in counts.items() if isinstance(status, str) and status != "503"),
         "answers_503": sum(n for (kind, status), n in counts.items() if status == "503"),
-        "stored_answers": stored_answers,
+        "stored_answers": stored_answer_count(counts),
         "rows_written": after - before,
     }
 
