@@ -58,28 +58,36 @@ def assert_consistent(drawing_id, sequence):
     return drawing
 
 
-def test_an_update_waits_for_the_one_in_progress_and_a_stale_one_is_then_ignored(active_version):
-    drawing_id = uuid.uuid4()
-    put(drawing_id, 1)
+def put_while_another_holds_the_row(drawing_id, held: int, waiting: int) -> dict:
+    """put(`held`) in a transaction kept open, then put(`waiting`) from another thread, which must
+    wait for it (on the row lock, or on the id's unique index if the row is not committed yet);
+    both results once both committed: {"held": ..., "waiting": ...} ((drawing, created) each)."""
     applied, commit = threading.Event(), threading.Event()
     results = {}
 
-    def newer():
-        with transaction.atomic():  # holds the row lock until it commits
-            result = put(drawing_id, 3)
+    def hold():
+        with transaction.atomic():  # holds the row (or its unique index entry) until it commits
+            result = put(drawing_id, held)
             applied.set()
             commit.wait(30)
         return result
 
-    first = in_thread(newer, results, "newer")
+    first = in_thread(hold, results, "held")
     assert applied.wait(30)
-    second = in_thread(lambda: put(drawing_id, 2), results, "stale")
+    second = in_thread(lambda: put(drawing_id, waiting), results, "waiting")
     second.join(1.0)
-    assert second.is_alive()  # waiting on the row lock
+    assert second.is_alive()  # waiting for the first
     commit.set()
     first.join(30)
     second.join(30)
-    stale, created = results["stale"]
+    return results
+
+
+def test_an_update_waits_for_the_one_in_progress_and_a_stale_one_is_then_ignored(active_version):
+    drawing_id = uuid.uuid4()
+    put(drawing_id, 1)
+    results = put_while_another_holds_the_row(drawing_id, held=3, waiting=2)
+    stale, created = results["waiting"]
     assert not created and stale.sequence == 3
     assert_consistent(drawing_id, 3)
     assert Prediction.objects.filter(drawing_id=drawing_id).count() == 2  # updates 1 and 3
@@ -89,25 +97,8 @@ def test_a_later_first_update_racing_the_first_one_is_applied_after_it(active_ve
     """The first update has inserted the drawing but not committed; the second finds no row,
     waits on the id's unique index, then updates the row the first one made."""
     drawing_id = uuid.uuid4()
-    inserted, commit = threading.Event(), threading.Event()
-    results = {}
-
-    def first_update():
-        with transaction.atomic():
-            result = put(drawing_id, 1)
-            inserted.set()
-            commit.wait(30)
-        return result
-
-    first = in_thread(first_update, results, "first")
-    assert inserted.wait(30)
-    second = in_thread(lambda: put(drawing_id, 2), results, "second")
-    second.join(1.0)
-    assert second.is_alive()
-    commit.set()
-    first.join(30)
-    second.join(30)
-    assert results["first"][1] is True and results["second"][1] is False, results
+    results = put_while_another_holds_the_row(drawing_id, held=1, waiting=2)
+    assert results["held"][1] is True and results["waiting"][1] is False, results
     assert_consistent(drawing_id, 2)
     assert Drawing.objects.count() == 1 and Prediction.objects.count() == 2
 
