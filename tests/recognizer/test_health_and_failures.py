@@ -211,7 +211,7 @@ def test_database_errors_raised_in_middleware_are_503s_too(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_refused_model_is_not_fetched_again_on_every_request(client, model_dir, monkeypatch):
+def test_a_refused_model_is_not_fetched_again_on_every_request(client, model_dir, monkeypatch, fresh_predictor):
     """A refused artifact is tried again only after REFUSED_RETRY_SECONDS: with an object store
     each try is a download, made under the lock while other requests wait."""
     from recognizer.services import artifacts, predictors
