@@ -48,7 +48,6 @@ def main() -> int:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{WORK / 'db.sqlite3'}", "REDIS_URL": args.redis_url,
            "MODEL_DIR": str(WORK / "models"), "RETRAIN_AFTER_REVIEWS": str(args.reviews), "RETRAIN_AUTO_PROMOTE": "1"}
     import redis
-    import requests
 
     redis.Redis.from_url(args.redis_url).flushdb()
     log = open(WORK / "make-run.log", "w")
@@ -72,7 +71,7 @@ def main() -> int:
         if now == before:
             print(f"no new version served within {args.timeout} s of the last review", flush=True)
             return 1
-        answered_by = preview_model(base, requests)
+        answered_by = preview_model(base)
         print(f"\ndate: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; command: {' '.join(sys.argv)}; "
               f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"{args.reviews} reviewed drawings imported; {now} serving {waited:.0f} s after the last review "
@@ -95,8 +94,10 @@ def serving(base: str) -> str | None:
         return None
 
 
-def preview_model(base: str, requests) -> str:
+def preview_model(base: str) -> str:
     """One preview prediction, sent as the canvas page sends it (its session, its CSRF token)."""
+    import requests
+
     from tests.canvases import seven_png
 
     session = requests.Session()

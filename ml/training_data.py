@@ -46,6 +46,8 @@ def training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendi
         earlier = _replay_sample(earlier, config.replay_size, config.seed, info)
     parts = list(earlier.values())
     if extra is not None and len(extra.labels):
+        # Right after MNIST, where it has always been: the order of the examples is part of what
+        # makes a run reproducible (the same config and data give the same model).
         parts.insert(1 if "mnist" in earlier else 0, _examples_part(extra))
         info["extra"] = extra.description
     if not parts:
