@@ -64,6 +64,10 @@ class TrainConfig:
     replay_size: int = _option(0, "earlier training examples mixed in when fine-tuning: a seeded random sample "
                                   "of MNIST and of the parent's real writers and non-digits, each in proportion "
                                   "(0: all of them)", minimum=0)
+    # MNIST's training digits also redrawn through the page's own canvas pipeline (ml/canvas_style.py),
+    # beside the in-batch pen redraw (redraw_fraction), which only approximates it.
+    mnist_canvas_renders: int = _option(0, "times each MNIST training digit is also drawn as a canvas and "
+                                           "preprocessed like the site's drawings (0: none)", minimum=0, maximum=4)
     # Real writers (ml/pen_trajectories.py) whose digits join the training data; the others are the
     # writer-independent test.
     pendigits_writers: tuple[int, ...] = _option((), "real writers to train on, e.g. 1-30 or 1,4,9 "

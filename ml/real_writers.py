@@ -16,16 +16,13 @@ measure exactly what serving sees.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from ml.dataset_io import cached_image_set
 from ml.evaluate import metrics_from_predictions
+from ml.parallel import chunk_size, map_chunks
 from ml.strokes import SCHEMES, Jitter, Pen, jitter_strokes, page_line_width, place_strokes, render_strokes
 
 # Bumped whenever the same (digit, seed, index) would give a different image.
@@ -76,28 +73,11 @@ def _plain_chunk(args):
 
 
 def _parallel(function, items: list, extra: tuple, workers: int | None) -> np.ndarray:
-    """`function` over chunks of `items`, in worker processes if it is safe (`_workers`)."""
-    workers = _workers(workers)
-    size = max(1, -(-len(items) // (workers * 4)))
+    """`function` over chunks of `items` (ml/parallel.py), each told its extra arguments and start."""
+    size = chunk_size(len(items), workers)
     chunks = [(items[i : i + size], *extra[:1], i, *extra[1:]) for i in range(0, len(items), size)]
-    if workers == 1 or len(chunks) == 1:
-        parts = [function(chunk) for chunk in chunks]
-    else:
-        with _pool(workers) as pool:
-            parts = list(pool.map(function, chunks))
+    parts = map_chunks(function, chunks, workers)
     return np.concatenate(parts) if parts else np.zeros((0, 28, 28), dtype=np.float32)
-
-
-def _workers(workers: int | None) -> int:
-    """Rendering is pure Python/Pillow: forked worker processes share it out, but only while
-    TensorFlow is not loaded (a fork of a process running its threads can deadlock)."""
-    if "tensorflow" in sys.modules:
-        return 1
-    return workers or min(2, os.cpu_count() or 1)
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def real_writer_eval_set(pendigits, *, seed: int = 0, cache_dir=None, workers: int | None = None):
@@ -168,15 +148,10 @@ def non_digit_set(count: int, *, seed: int, fragments=None, fragments_key: str =
     name = f"non-digits-r{NON_DIGIT_RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-{count}-{fragments_key or 'none'}.npz"
 
     def build():
-        workers_used = _workers(workers)
         indices = list(range(count))
-        size = max(1, -(-count // (workers_used * 4)))
+        size = chunk_size(count, workers)
         chunks = [(indices[i : i + size], seed, i, fragments) for i in range(0, count, size)]
-        if workers_used == 1:
-            parts = [_non_digit_chunk(chunk) for chunk in chunks]
-        else:
-            with _pool(workers_used) as pool:
-                parts = list(pool.map(_non_digit_chunk, chunks))
+        parts = map_chunks(_non_digit_chunk, chunks, workers)
         return {"images": np.concatenate([p[0] for p in parts]), "kinds": np.array([k for p in parts for k in p[1]])}
 
     arrays = cached_image_set(_cache_path(cache_dir, name), build)

@@ -1,7 +1,7 @@
 """The examples one training run learns from, and what the metadata says about them.
 
 In this order: MNIST's training split, extra labelled examples (e.g. reviewed user drawings),
-renders of the chosen real writers' digits, generated non-digits (the eleventh class); and, if
+MNIST's training digits redrawn as canvases (if asked), renders of the chosen real writers' digits, generated non-digits (the eleventh class); and, if
 asked, per-example weights that balance the classes. When fine-tuning (warm_start with a
 replay_size), the earlier data (MNIST, the real writers' renders, the non-digits) is replayed as
 a seeded random sample of replay_size examples, each source in proportion to its size, so a
@@ -37,6 +37,8 @@ def training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendi
     earlier = {}  # what the model learned (or learns) from besides the extra examples
     if config.use_mnist:
         earlier["mnist"] = _mnist_part(config, mnist_dir, info)
+        if config.mnist_canvas_renders:
+            earlier["mnist_canvas"] = _mnist_canvas_part(config, *earlier["mnist"], cache_dir, info)
     if config.pendigits_writers:
         earlier["pendigits"] = _real_writer_part(config, pendigits, cache_dir, info)
     info["pendigits_writers_seen"] = list(config.pendigits_writers)
@@ -95,6 +97,15 @@ def _mnist_part(config: TrainConfig, mnist_dir, info: dict):
     info["mnist_train_count"] = int(limit)
     info["mnist_train_checksums"] = mnist.checksums
     return mnist.images[:limit], mnist.labels[:limit]
+
+
+def _mnist_canvas_part(config: TrainConfig, images, labels, cache_dir, info: dict):
+    from ml.canvas_style import canvas_style_training_set
+
+    redrawn, redrawn_labels = canvas_style_training_set(images, labels, renders=config.mnist_canvas_renders,
+                                                        seed=config.seed, cache_dir=cache_dir)
+    info["mnist_canvas_train_count"] = int(len(redrawn_labels))
+    return redrawn, redrawn_labels
 
 
 def _examples_part(examples: ExtraData):

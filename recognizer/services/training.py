@@ -96,6 +96,9 @@ def training_job_create(
     return job
 
 
+# Not mnist_canvas_renders: those redraws are MNIST's own digits again (an augmentation, not new
+# writers), and drawing all 60,000 takes minutes on a cold cache; the replayed MNIST digits still
+# get the in-batch pen redraw.
 FINE_TUNE_INHERITS = ("pendigits_writers", "pendigits_renders", "stroke_jitter", "non_digits", "class_balance")
 
 

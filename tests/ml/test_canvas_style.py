@@ -12,6 +12,7 @@ from ml.canvas_style import (
     canvas_style_example,
     canvas_style_set,
     canvas_style_test_set,
+    canvas_style_training_set,
     render_canvas,
     skeleton_of,
 )
@@ -78,6 +79,25 @@ def test_the_cached_set_equals_a_fresh_build(tmp_path):
     cached_images, cached_labels = canvas_style_test_set(MNIST_DIR, cache_dir=tmp_path, limit=20)
     assert len(list(tmp_path.glob("*.npz"))) == 1
     assert np.array_equal(fresh_images, cached_images) and np.array_equal(fresh_labels, cached_labels)
+
+
+def test_training_redraws_go_through_the_site_pipeline_in_any_number_of_processes(mnist_test, tmp_path):
+    digits, labels = mnist_test.images[:6], mnist_test.labels[:6]
+    redrawn, redrawn_labels = canvas_style_training_set(digits, labels, renders=2, seed=5, workers=1)
+    assert redrawn.shape == (12, 28, 28) and np.array_equal(redrawn_labels, np.repeat(labels, 2))
+    assert not np.array_equal(redrawn[0], redrawn[1])  # two different pens for one digit
+    rng = np.random.default_rng([1, 5, 3, 1, 3])  # (recipe, seed, digit 3, its second redraw, training)
+    assert np.array_equal(redrawn[7], canvas_to_array(canvas_style_example(digits[3], rng)[0]))
+    in_two, _ = canvas_style_training_set(digits, labels, renders=2, seed=5, workers=2, cache_dir=tmp_path)
+    assert np.array_equal(in_two, redrawn)  # the same images from two processes as from one
+    cached, _ = canvas_style_training_set(digits, labels, renders=2, seed=5, cache_dir=tmp_path)
+    assert np.array_equal(cached, in_two) and len(list(tmp_path.glob("*.npz"))) == 1
+
+
+def test_a_digit_with_no_skeleton_is_kept_as_mnist_drew_it(mnist_test):
+    faint = np.zeros((1, 28, 28), dtype=np.float32)
+    redrawn, _ = canvas_style_training_set(faint, np.array([7]), renders=1, seed=0, workers=1)
+    assert np.array_equal(redrawn[0], faint[0])
 
 
 def test_shipped_model_recognises_canvas_style_digits(tmp_path):
