@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ml.model import ARCHITECTURES
 
-PRECISIONS = ("mixed_bfloat16", "float32")
+PRECISIONS = ("auto", "mixed_bfloat16", "float32")
 PENDIGITS_WRITERS = range(1, 31)
 
 
@@ -50,8 +50,9 @@ class TrainConfig:
                                        "(an ablation: it measured no gain, docs/model.md)")
     redraw_fraction: float = _option(0.75, "share of each batch redrawn from its skeleton with a random pen, "
                                            "so the model learns canvas-style strokes (0: none)", minimum=0, maximum=1)
-    precision: str = _option("mixed_bfloat16", "compute dtype while training (bfloat16 is faster on CPUs with "
-                                               "AVX512-BF16); the exported model is float32 either way", choices=PRECISIONS)
+    precision: str = _option("auto", "compute dtype while training: bfloat16 is faster on CPUs with AVX512-BF16 "
+                                     "or AMX and many times slower without them; auto picks it only there. The "
+                                     "exported model is float32 either way", choices=PRECISIONS)
     seed: int = _option(0, "same config + seed = same model", minimum=0)
     train_limit: int | None = _option(None, "only the first N MNIST training images (quick runs)", minimum=100)
     use_mnist: bool = _option(True, "train on MNIST's training images", label="Train on MNIST", flag="--no-mnist")

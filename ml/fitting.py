@@ -84,11 +84,32 @@ def _network(keras, config: TrainConfig):
     """A new network of `config`'s architecture and classes, computing in its precision."""
     from ml.model import build_model
 
-    keras.mixed_precision.set_global_policy(config.precision)
+    keras.mixed_precision.set_global_policy(compute_precision(config.precision))
     try:
         return build_model(config.architecture, config.classes)
     finally:
         keras.mixed_precision.set_global_policy("float32")  # the process's other models stay float32
+
+
+def compute_precision(precision: str, cpu_flags: set[str] | None = None) -> str:
+    """The Keras policy for `precision`: "auto" is bfloat16 only where the CPU computes it natively
+    (AVX512-BF16 or AMX). Elsewhere, e.g. an AVX2-only EPYC, TensorFlow emulates it and a run
+    took 7x longer than in float32 (docs/model.md)."""
+    if precision != "auto":
+        return precision
+    flags = _cpu_flags() if cpu_flags is None else cpu_flags
+    return "mixed_bfloat16" if flags & {"avx512_bf16", "amx_bf16"} else "float32"
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass  # not Linux: float32, which is right everywhere
+    return set()
 
 
 def _learning_rate_schedule(keras, config: TrainConfig, steps_per_epoch: int):

@@ -19,7 +19,7 @@ from ml.artifact import write_artifact
 from ml.calibration import NOT_A_DIGIT
 from ml.config import TrainConfig
 from ml.data import load_mnist
-from ml.fitting import FittedNetwork, fit_network
+from ml.fitting import FittedNetwork, compute_precision, fit_network
 from ml.preprocess import PREPROCESS_VERSION
 from ml.scoring import NON_DIGIT_EVAL_SIZE, serving_and_metrics
 from ml.training_data import ExtraData, training_data
@@ -117,11 +117,11 @@ def _metadata(name: str, config: TrainConfig, fitted: FittedNetwork, model, *, s
         "parameters": int(model.count_params()),
         "training_seconds": round(fitted.training_seconds, 1),
         "total_seconds": round(time.monotonic() - started, 1),
-        "environment": _environment(),
+        "environment": _environment(config.precision),
     }
 
 
-def _environment() -> dict:
+def _environment(precision: str) -> dict:
     import keras
     import tensorflow as tf
 
@@ -130,6 +130,7 @@ def _environment() -> dict:
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "machine": f"{platform.machine()}, {_cpu_count()} CPUs",
+        "precision": compute_precision(precision),
     }
 
 

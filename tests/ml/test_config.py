@@ -49,7 +49,7 @@ def test_the_command_line_refuses_what_it_cannot_parse(argv):
     ({"redraw_fraction": 1.5}, "redraw_fraction must be between 0 and 1"),
     ({"validation_size": -1}, "validation_size must not be negative"),
     ({"train_limit": 99}, "train_limit must be at least 100"),
-    ({"precision": "float16"}, "precision must be one of mixed_bfloat16, float32"),
+    ({"precision": "float16"}, "precision must be one of auto, mixed_bfloat16, float32"),
     ({"augment": "yes"}, "augment must be true or false"),
     ({"replay_size": 10}, "replay_size is for fine-tuning"),
     ({"pendigits_writers": [0]}, "pendigits_writers must be between 1 and 30"),
@@ -79,3 +79,13 @@ def test_the_fine_tune_recipe_is_a_valid_config_and_round_trips():
     assert config.warm_start and TrainConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ValueError, match="unknown training options: colour"):
         TrainConfig.from_dict({"colour": "red"})
+
+
+def test_auto_precision_is_bfloat16_only_where_the_cpu_computes_it():
+    from ml.fitting import compute_precision
+
+    assert compute_precision("auto", {"avx2", "fma"}) == "float32"
+    assert compute_precision("auto", {"avx512f", "avx512_bf16"}) == "mixed_bfloat16"
+    assert compute_precision("auto", {"amx_bf16"}) == "mixed_bfloat16"
+    assert compute_precision("mixed_bfloat16", {"avx2"}) == "mixed_bfloat16"  # asked for: kept
+    assert TrainConfig().precision == "auto"
