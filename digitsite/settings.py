@@ -214,7 +214,7 @@ PENDIGITS_DIR = pendigits_dir()
 REAL_WRITER_EVAL_SIZE = envint("REAL_WRITER_EVAL_SIZE", "0") or None
 MODEL_DIR = Path(env("MODEL_DIR") or BASE_DIR / "models")
 # The model trained and committed with the code; registered as the first active version.
-SHIPPED_MODEL_DIR = BASE_DIR / "models" / "digitsite-v3"
+SHIPPED_MODEL_DIR = BASE_DIR / "models" / "digitsite-v5"
 # Where artifacts are kept (recognizer/services/artifacts.py). "filesystem": the folder MODEL_DIR,
 # for one machine (nothing to set up). "s3": an S3-compatible bucket shared by every machine, named
 # with django-storages' own settings as environment variables; a worker uploads what it trained

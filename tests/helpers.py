@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The model committed with the code, registered and active after migrate. settings.SHIPPED_MODEL_DIR
 # names the same directory (tests/recognizer/test_model_serving.py checks they agree); this copy
 # lets the ml tests find it without Django.
-SHIPPED_MODEL_DIR = REPO / "models" / "digitsite-v3"
+SHIPPED_MODEL_DIR = REPO / "models" / "digitsite-v5"
 SHIPPED = SHIPPED_MODEL_DIR.name
 
 

@@ -15,9 +15,10 @@ from recognizer.services.model_versions import model_version_register
 
 ship_digitsite_v3 = importlib.import_module("recognizer.migrations.0007_ship_deeper_model").ship_digitsite_v3
 # 0012 registers digitsite-v4 (named in the migration itself) ready to promote; with ACTIVATE, a
-# site still serving a shipped model switches to it.
+# site still serving a shipped model switches to it. 0014 ships digitsite-v5 and makes it serve.
 migration = importlib.import_module("recognizer.migrations.0012_ship_real_writer_model")
-SHIPPED_IN_ORDER = ["digitsite-v1", "digitsite-v2", "digitsite-v3"]
+ship_digitsite_v5 = importlib.import_module("recognizer.migrations.0014_ship_digitsite_v5").ship_model
+SHIPPED_IN_ORDER = ["digitsite-v1", "digitsite-v2", "digitsite-v3", "digitsite-v4", "digitsite-v5"]
 
 
 def an_older_site(model_dir, *, trained_by_staff: bool) -> ModelVersion:
@@ -61,8 +62,9 @@ def migrate(executor: MigrationExecutor, target: str):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_upgraded_site_gets_every_later_shipped_model_in_turn():
-    """A site that ran 0002 long ago (serving digitsite-v1) and upgrades now registers v2 in 0006 and
-    v3 in 0007, each with its audit row: no migration reads today's shipped model."""
+    """A site that ran 0002 long ago (serving digitsite-v1) and upgrades now registers v2 in 0006,
+    v3 in 0007, v4 in 0012 (not serving) and v5 in 0014, each switch with its audit row: no
+    migration reads today's shipped model."""
     executor = MigrationExecutor(connection)
     leaf = executor.loader.graph.leaf_nodes("recognizer")[0][1]
     migrate(executor, "0005_backfill_predictions_and_reviewers_group")
@@ -76,16 +78,17 @@ def test_an_upgraded_site_gets_every_later_shipped_model_in_turn():
     finally:
         migrate(MigrationExecutor(connection), leaf)
     names = list(ModelVersion.objects.order_by("created_at", "id").values_list("name", flat=True))
-    assert names[:3] == SHIPPED_IN_ORDER
+    assert names[:5] == SHIPPED_IN_ORDER
     changes = list(ModelVersionChange.objects.order_by("created_at", "id").values_list("from_version__name", "to_version__name"))
-    assert changes[:2] == [("digitsite-v1", "digitsite-v2"), ("digitsite-v2", "digitsite-v3")]
+    assert changes[:3] == [("digitsite-v1", "digitsite-v2"), ("digitsite-v2", "digitsite-v3"),
+                           ("digitsite-v3", "digitsite-v5")]
 
 
 @pytest.mark.django_db
 def test_a_fresh_database_holds_every_shipped_model_for_rollback():
     names = list(ModelVersion.objects.order_by("created_at", "id").values_list("name", flat=True))
-    assert names[:3] == SHIPPED_IN_ORDER
-    assert ModelVersion.objects.get(is_active=True).name == settings.SHIPPED_MODEL_DIR.name
+    assert names[:5] == SHIPPED_IN_ORDER
+    assert ModelVersion.objects.get(is_active=True).name == settings.SHIPPED_MODEL_DIR.name == "digitsite-v5"
 
 
 @pytest.mark.django_db
@@ -119,4 +122,24 @@ def test_a_version_promoted_by_staff_keeps_serving_when_v4_ships(model_dir, monk
     migration.ship_model(apps, None)
     assert ModelVersion.objects.get(is_active=True) == old
     assert ModelVersion.objects.filter(name="digitsite-v4", is_active=False).exists()
+    assert not ModelVersionChange.objects.exists()
+
+
+@pytest.mark.django_db
+def test_v5_replaces_the_shipped_model_serving_and_the_switch_is_audited(model_dir):
+    old = an_older_site(model_dir, trained_by_staff=False)
+    ship_digitsite_v5(apps, None)
+    active = ModelVersion.objects.get(is_active=True)
+    assert active.name == "digitsite-v5" and active.real_writer_accuracy is not None
+    assert active.metadata["labels"][-1] == "not_a_digit"
+    change = ModelVersionChange.objects.get()
+    assert (change.from_version, change.to_version) == (old, active)
+
+
+@pytest.mark.django_db
+def test_a_version_promoted_by_staff_keeps_serving_when_v5_ships(model_dir):
+    old = an_older_site(model_dir, trained_by_staff=True)
+    ship_digitsite_v5(apps, None)
+    assert ModelVersion.objects.get(is_active=True) == old
+    assert ModelVersion.objects.filter(name="digitsite-v5", is_active=False).exists()
     assert not ModelVersionChange.objects.exists()

@@ -1,20 +1,21 @@
 """The verdict contract: every answer says "digit", "unsure" or "not_a_digit", in the API, the
 stored prediction and the OpenAPI schema; `digit`, `probabilities` and /guess stay as they were.
-Most of it runs with digitsite-v4 serving (the model with a "not a digit" class, registered by
-migration 0012); one test checks a ten-class model's verdicts too."""
+It runs with the shipped model serving (digitsite-v5, with a "not a digit" class); one test checks
+a ten-class model's verdicts too."""
 
 import pytest
 
 from recognizer.models import Drawing, LabelChange, ModelVersion, Prediction
 from tests.canvases import data_url, one_png, seven_png, strokes_png
+from tests.helpers import SHIPPED
 
 VERDICTS = {"digit", "unsure", "not_a_digit"}
 
 
 @pytest.fixture(autouse=True)
-def v4_serving(db):
-    ModelVersion.objects.filter(is_active=True).update(is_active=False)
-    assert ModelVersion.objects.filter(name="digitsite-v4").update(is_active=True) == 1
+def shipped_model_with_a_not_a_digit_class(db):
+    active = ModelVersion.objects.get(is_active=True)
+    assert active.name == SHIPPED and active.metadata["labels"][-1] == "not_a_digit"
 
 
 def post(client, body):

@@ -23,6 +23,7 @@ import pytest
 from django.db import connection
 
 from tests.canvases import data_url, seven_png
+from tests.helpers import SHIPPED
 from tests.topology.hosts import ROOT, Topology, netns_unavailable, wait_until
 
 pytestmark = [pytest.mark.slow]
@@ -98,7 +99,7 @@ def test_a_version_trained_on_the_worker_host_is_served_by_the_web_host(topology
     hosts = topology
     web = start_web(hosts)
     hosts.start("beat", "web", [str(ROOT / "scripts" / "serve.sh"), "beat"], hosts.host_env("web"))
-    assert predict(hosts)["model_version"] == "digitsite-v3"  # the shipped model, from the checkout
+    assert predict(hosts)["model_version"] == SHIPPED  # the shipped model, from the checkout
 
     worker = hosts.start("worker", "worker", [str(ROOT / "scripts" / "serve.sh"), "worker"], hosts.host_env("worker"))
     wait_until(lambda: "ready." in worker.tail(), timeout=90, what="the training worker", detail=worker.tail)
