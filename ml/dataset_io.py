@@ -18,6 +18,11 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(images, dtype=np.float32) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
+def from_uint8(images: np.ndarray) -> np.ndarray:
+    """uint8 0-255 -> float32 in [0, 1]: what a cached set gives back (`cached_image_set`)."""
+    return np.asarray(images).astype(np.float32) / 255
+
+
 def write_npz(path: Path, images: np.ndarray, labels: np.ndarray, **extra: np.ndarray) -> None:
     np.savez_compressed(path, images=to_uint8(images), labels=np.asarray(labels, dtype=np.uint8), **extra)
 
@@ -32,7 +37,7 @@ def cached_image_set(path: Path | None, build: Callable[[], dict[str, np.ndarray
         with np.load(path, allow_pickle=False) as data:
             if all(np.array_equal(data[key], value) for key, value in (expect or {}).items()):
                 arrays = {key: data[key] for key in data.files}
-                arrays["images"] = arrays["images"].astype(np.float32) / 255
+                arrays["images"] = from_uint8(arrays["images"])
                 return arrays
     arrays = {**build()}
     arrays["images"] = to_uint8(arrays["images"])
@@ -41,7 +46,7 @@ def cached_image_set(path: Path | None, build: Callable[[], dict[str, np.ndarray
         partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
         np.savez_compressed(partial, **arrays)
         partial.replace(path)
-    arrays["images"] = arrays["images"].astype(np.float32) / 255
+    arrays["images"] = from_uint8(arrays["images"])
     return arrays
 
 

@@ -1,7 +1,8 @@
 """Rendering work shared out to forked worker processes, when that is safe.
 
 Drawing canvases is pure Python/Pillow, so two processes draw twice as fast on two cores. A fork
-of a process that runs TensorFlow's threads can deadlock, so once TensorFlow is loaded
+of a process that runs TensorFlow's threads can deadlock, and a daemonic process (a Celery
+prefork worker's child, where training jobs run) may not have children at all, so there
 everything runs in this process instead; the results are the same either way.
 """
 
@@ -15,8 +16,8 @@ from typing import Callable
 
 
 def worker_count(workers: int | None = None) -> int:
-    """`workers` (default: up to 2, the cores here), or 1 once TensorFlow is loaded."""
-    if "tensorflow" in sys.modules:
+    """`workers` (default: up to 2, the cores here), or 1 once TensorFlow is loaded or in a daemon."""
+    if "tensorflow" in sys.modules or multiprocessing.current_process().daemon:
         return 1
     return workers or min(2, os.cpu_count() or 1)
 

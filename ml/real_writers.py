@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.dataset_io import cached_image_set
+from ml.dataset_io import cached_image_set, from_uint8, to_uint8
 from ml.evaluate import metrics_from_predictions
 from ml.parallel import chunk_size, map_chunks
 from ml.strokes import SCHEMES, Jitter, Pen, jitter_strokes, page_line_width, place_strokes, render_strokes
@@ -52,24 +52,24 @@ def _eval_chunk(args):
                      for i, strokes in enumerate(strokes_list)])
 
 
+def _training_render(strokes, seed: int, digit: int, render: int, jitter: bool) -> np.ndarray:
+    """Render `render` of digit number `digit` of a training set: it depends on nothing else, so
+    any rows of the set can be drawn alone (`real_writer_training_rows`)."""
+    if jitter:
+        rng = np.random.default_rng([RECIPE_VERSION, seed, digit, render, 1])
+        return real_writer_canvas(strokes, rng, jitter=Jitter(), pen_scale=(0.6, 1.6), square=rng.random() < 0.7)
+    return real_writer_canvas(strokes, np.random.default_rng([RECIPE_VERSION, seed, digit, render, 2]))
+
+
 def _train_chunk(args):
-    strokes_list, seed, start, renders = args
-    jitter = Jitter()
-    out = []
-    for i, strokes in enumerate(strokes_list):
-        for r in range(renders):
-            rng = np.random.default_rng([RECIPE_VERSION, seed, start + i, r, 1])
-            out.append(real_writer_canvas(strokes, rng, jitter=jitter, pen_scale=(0.6, 1.6), square=rng.random() < 0.7))
-    return np.stack(out)
+    strokes_list, seed, start, renders, jitter = args
+    return np.stack([_training_render(strokes, seed, start + i, r, jitter)
+                     for i, strokes in enumerate(strokes_list) for r in range(renders)])
 
 
-def _plain_chunk(args):
-    strokes_list, seed, start, renders = args
-    out = []
-    for i, strokes in enumerate(strokes_list):
-        for r in range(renders):
-            out.append(real_writer_canvas(strokes, np.random.default_rng([RECIPE_VERSION, seed, start + i, r, 2])))
-    return np.stack(out)
+def _train_rows_chunk(args):
+    items, seed, jitter = args
+    return np.stack([_training_render(strokes, seed, digit, r, jitter) for strokes, digit, r in items])
 
 
 def _parallel(function, items: list, extra: tuple, workers: int | None) -> np.ndarray:
@@ -104,12 +104,24 @@ def real_writer_training_set(pendigits, *, renders: int, seed: int, jitter: bool
     labels, writers = np.repeat(pendigits.labels, renders), np.repeat(pendigits.writers, renders)
     kind = "jitter" if jitter else "plain"
     name = f"real-writers-train-{kind}-r{RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-x{renders}-{len(pendigits)}.npz"
-    function = _train_chunk if jitter else _plain_chunk
     identity = {"labels": labels, "writers": writers}
     arrays = cached_image_set(_cache_path(cache_dir, name), lambda: {
-        "images": _parallel(function, [d.strokes for d in pendigits.digits], (seed, renders), workers), **identity,
+        "images": _parallel(_train_chunk, [d.strokes for d in pendigits.digits], (seed, renders, jitter), workers),
+        **identity,
     }, expect=identity)
     return arrays["images"], labels, writers
+
+
+def real_writer_training_rows(pendigits, rows: np.ndarray, *, renders: int, seed: int, jitter: bool = True,
+                              workers: int | None = None) -> np.ndarray:
+    """Rows `rows` of `real_writer_training_set`'s images (the same pixels, as its cache rounds
+    them), drawn without the rest: what a fine-tune's replay sample needs."""
+    rows = np.asarray(rows, dtype=np.int64)
+    items = [(pendigits.digits[row // renders].strokes, int(row // renders), int(row % renders)) for row in rows]
+    size = chunk_size(len(items), workers)
+    parts = map_chunks(_train_rows_chunk, [(items[i : i + size], seed, jitter) for i in range(0, len(items), size)],
+                       workers)
+    return from_uint8(to_uint8(np.concatenate(parts))) if parts else np.zeros((0, 28, 28), dtype=np.float32)
 
 
 def writer_rows(writers: np.ndarray, chosen) -> np.ndarray:
@@ -148,14 +160,27 @@ def non_digit_set(count: int, *, seed: int, fragments=None, fragments_key: str =
     name = f"non-digits-r{NON_DIGIT_RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-{count}-{fragments_key or 'none'}.npz"
 
     def build():
-        indices = list(range(count))
-        size = chunk_size(count, workers)
-        chunks = [(indices[i : i + size], seed, i, fragments) for i in range(0, count, size)]
-        parts = map_chunks(_non_digit_chunk, chunks, workers)
-        return {"images": np.concatenate([p[0] for p in parts]), "kinds": np.array([k for p in parts for k in p[1]])}
+        images, kinds = _non_digits_drawn(list(range(count)), seed, fragments, workers)
+        return {"images": images, "kinds": np.array(kinds)}
 
     arrays = cached_image_set(_cache_path(cache_dir, name), build)
     return arrays["images"], arrays["kinds"].astype(object)
+
+
+def non_digit_rows(indices, *, seed: int, fragments=None, workers: int | None = None) -> np.ndarray:
+    """Non-digits number `indices` of `non_digit_set(count, seed=seed, ...)` (the same pixels, as
+    its cache rounds them), drawn without the rest: what a fine-tune's replay sample needs."""
+    images, _ = _non_digits_drawn([int(i) for i in indices], seed, fragments, workers)
+    return from_uint8(to_uint8(images))
+
+
+def _non_digits_drawn(indices: list[int], seed: int, fragments, workers) -> tuple[np.ndarray, list[str]]:
+    if not indices:
+        return np.zeros((0, 28, 28), dtype=np.float32), []
+    size = chunk_size(len(indices), workers)
+    chunks = [(indices[i : i + size], seed, i, fragments) for i in range(0, len(indices), size)]
+    parts = map_chunks(_non_digit_chunk, chunks, workers)
+    return np.concatenate([p[0] for p in parts]), [k for p in parts for k in p[1]]
 
 
 def _cache_path(cache_dir, name: str) -> Path | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -31,26 +32,44 @@ class ExtraData:
     description: dict  # JSON-ready: counts, snapshot hash, ...
 
 
+@dataclass(frozen=True)
+class Source:
+    """Earlier training data: how many examples, and any of them, (images, labels) for the sorted
+    rows asked for (None: all). A fine-tune replays a small sample, so a source that has to draw
+    its examples draws only those."""
+
+    size: int
+    rows: Callable[[np.ndarray | None], tuple[np.ndarray, np.ndarray]]
+
+    @classmethod
+    def of_arrays(cls, images: np.ndarray, labels: np.ndarray) -> "Source":
+        return cls(len(labels), lambda rows: (images, labels) if rows is None else (images[rows], labels[rows]))
+
+
 def training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendigits=None, cache_dir=None):
     """(images (N, 28, 28), labels (N,), weights (N,) or None, data info for the metadata)."""
     info = {}
     earlier = {}  # what the model learned (or learns) from besides the extra examples
     if config.use_mnist:
-        earlier["mnist"] = _mnist_part(config, mnist_dir, info)
+        mnist_images, mnist_labels = _mnist_part(config, mnist_dir, info)
+        earlier["mnist"] = Source.of_arrays(mnist_images, mnist_labels)
         if config.mnist_canvas_renders:
-            earlier["mnist_canvas"] = _mnist_canvas_part(config, *earlier["mnist"], cache_dir, info)
+            earlier["mnist_canvas"] = Source.of_arrays(*_mnist_canvas_part(config, mnist_images, mnist_labels,
+                                                                           cache_dir, info))
     if config.pendigits_writers:
         earlier["pendigits"] = _real_writer_part(config, pendigits, cache_dir, info)
     info["pendigits_writers_seen"] = list(config.pendigits_writers)
     if config.non_digits:
         earlier["non_digit"] = _non_digit_part(config, pendigits, cache_dir, info)
     if config.warm_start and config.replay_size:
-        earlier = _replay_sample(earlier, config.replay_size, config.seed, info)
-    parts = list(earlier.values())
+        chosen = _replay_sample(earlier, config.replay_size, config.seed, info)
+    else:
+        chosen = {name: source.rows(None) for name, source in earlier.items()}
+    parts = list(chosen.values())
     if extra is not None and len(extra.labels):
         # Right after MNIST, where it has always been: the order of the examples is part of what
         # makes a run reproducible (the same config and data give the same model).
-        parts.insert(1 if "mnist" in earlier else 0, _examples_part(extra))
+        parts.insert(1 if "mnist" in chosen else 0, _examples_part(extra))
         info["extra"] = extra.description
     if not parts:
         raise ValueError("no training data: enable MNIST or supply extra examples")
@@ -61,22 +80,21 @@ def training_data(config: TrainConfig, mnist_dir, extra: ExtraData | None, pendi
     return images, labels, weights, info
 
 
-def _replay_sample(sources: dict, size: int, seed: int, info: dict) -> dict:
-    """A seeded random sample of `size` examples of the sources, each in proportion to its size
-    (largest remainders), sorted so it reads each source's arrays in order: every digit and
-    writer in proportion, not the first N. MNIST alone gives the same sample as before sources
-    were pooled (the same generator, the same draw)."""
-    sizes = np.array([len(labels) for _, labels in sources.values()], dtype=np.int64)
+def _replay_sample(sources: dict[str, Source], size: int, seed: int, info: dict) -> dict:
+    """{name: (images, labels)}: a seeded random sample of `size` examples of the sources, each in
+    proportion to its size (largest remainders), in each source's order: every digit and writer
+    in proportion, not the first N. Only the sampled examples are drawn. MNIST alone gives the
+    same sample as before sources were pooled (the same generator, the same draw)."""
+    sizes = np.array([source.size for source in sources.values()], dtype=np.int64)
     if sizes.sum() <= size:
-        return sources
+        return {name: source.rows(None) for name, source in sources.items()}
     quotas = size * sizes / sizes.sum()
     counts = np.floor(quotas).astype(np.int64)
     counts[np.argsort(counts - quotas, kind="stable")[: size - counts.sum()]] += 1
     sampled = {}
-    for index, ((name, (images, labels)), count) in enumerate(zip(sources.items(), counts)):
+    for index, ((name, source), count) in enumerate(zip(sources.items(), counts)):
         rng = np.random.default_rng(seed if index == 0 else [seed, index])
-        chosen = np.sort(rng.choice(len(labels), size=int(count), replace=False))
-        sampled[name] = (images[chosen], labels[chosen])
+        sampled[name] = source.rows(np.sort(rng.choice(source.size, size=int(count), replace=False)))
         info[f"{name}_replay_count"] = int(count)
         info[f"{name}_train_count"] = int(count)
     return sampled
@@ -113,26 +131,41 @@ def _examples_part(examples: ExtraData):
             np.asarray(examples.labels, dtype=np.uint8))
 
 
-def _real_writer_part(config: TrainConfig, pendigits, cache_dir, info: dict):
-    from ml.real_writers import real_writer_training_set, writer_rows
+def _real_writer_part(config: TrainConfig, pendigits, cache_dir, info: dict) -> Source:
+    from ml.real_writers import real_writer_training_rows, real_writer_training_set, writer_rows
 
-    rendered, rendered_labels, rendered_writers = real_writer_training_set(
-        pendigits, renders=config.pendigits_renders, seed=config.seed, jitter=config.stroke_jitter,
-        cache_dir=cache_dir)
-    rows = writer_rows(rendered_writers, config.pendigits_writers)
+    renders = config.pendigits_renders
+    labels, writers = np.repeat(pendigits.labels, renders), np.repeat(pendigits.writers, renders)
+    rows = writer_rows(writers, config.pendigits_writers)  # of every writer's renders, in order
     info["pendigits_train_count"] = int(len(rows))
     info["pendigits_checksums"] = pendigits.checksums
-    return rendered[rows], rendered_labels[rows]
+
+    def chosen(sample):
+        if sample is None:  # all of them: the whole set, drawn once and kept in the cache
+            images, _, _ = real_writer_training_set(pendigits, renders=renders, seed=config.seed,
+                                                    jitter=config.stroke_jitter, cache_dir=cache_dir)
+            return images[rows], labels[rows]
+        return real_writer_training_rows(pendigits, rows[sample], renders=renders, seed=config.seed,
+                                         jitter=config.stroke_jitter), labels[rows[sample]]
+
+    return Source(len(rows), chosen)
 
 
-def _non_digit_part(config: TrainConfig, pendigits, cache_dir, info: dict):
-    from ml.real_writers import non_digit_set
+def _non_digit_part(config: TrainConfig, pendigits, cache_dir, info: dict) -> Source:
+    from ml.real_writers import non_digit_rows, non_digit_set
 
     fragments, key = fragments_of(pendigits, config.pendigits_writers)
-    non_digits, _ = non_digit_set(config.non_digits, seed=config.seed, fragments=fragments, fragments_key=key,
-                                  cache_dir=cache_dir)
-    info["non_digit_train_count"] = int(len(non_digits))
-    return non_digits, np.full(len(non_digits), NOT_A_DIGIT, dtype=np.uint8)
+    info["non_digit_train_count"] = int(config.non_digits)
+
+    def chosen(sample):
+        if sample is None:
+            images, _ = non_digit_set(config.non_digits, seed=config.seed, fragments=fragments, fragments_key=key,
+                                      cache_dir=cache_dir)
+        else:
+            images = non_digit_rows(sample, seed=config.seed, fragments=fragments)
+        return images, np.full(len(images), NOT_A_DIGIT, dtype=np.uint8)
+
+    return Source(int(config.non_digits), chosen)
 
 
 def _class_balancing_weights(labels: np.ndarray, classes: int) -> np.ndarray:

@@ -22,3 +22,14 @@ def test_mnist_canvas_redraws_follow_mnist_with_the_same_labels(tmp_path):
 def test_no_redraws_unless_asked_for():
     _, labels, _, info = training_data(TrainConfig(train_limit=100), MNIST_DIR, None)
     assert len(labels) == 100 and "mnist_canvas_train_count" not in info
+
+
+def test_a_daemonic_process_draws_in_itself(monkeypatch):
+    """A Celery prefork worker's child is daemonic and may not fork a pool: it draws alone."""
+    import multiprocessing
+
+    from ml.parallel import worker_count
+
+    assert worker_count(2) == 2 or "tensorflow" in __import__("sys").modules
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True)
+    assert worker_count(2) == 1
