@@ -224,15 +224,14 @@ def canvas_style_training_set(images: np.ndarray, labels: np.ndarray, *, renders
     skeleton is kept as MNIST drew it. Kept in `cache_dir` (about 8 minutes of two cores for
     MNIST's 60,000 digits)."""
     from ml.dataset_io import cached_image_set
-    from ml.parallel import chunk_size, map_chunks
+    from ml.parallel import map_in_chunks
     from ml.preprocess import PREPROCESS_VERSION
 
     labels = np.repeat(np.asarray(labels, dtype=np.uint8), renders)
     name = f"canvas-style-train-r{RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-x{renders}-{len(images)}.npz"
-    size = chunk_size(len(images), workers)
-    chunks = [(images[i : i + size], seed, i, renders) for i in range(0, len(images), size)]
     arrays = cached_image_set(Path(cache_dir) / name if cache_dir is not None else None, lambda: {
-        "images": np.concatenate(map_chunks(_training_chunk, chunks, workers)), "labels": labels,
+        "images": np.concatenate(map_in_chunks(_training_chunk, images, seed, renders, workers=workers)),
+        "labels": labels,
     }, expect={"labels": labels})
     return arrays["images"], labels
 
@@ -240,7 +239,7 @@ def canvas_style_training_set(images: np.ndarray, labels: np.ndarray, *, renders
 def _training_chunk(args) -> np.ndarray:
     from ml.preprocess import canvas_to_array
 
-    digits, seed, start, renders = args
+    digits, start, seed, renders = args
     out = np.repeat(np.asarray(digits, dtype=np.float32), renders, axis=0)
     for i, digit in enumerate(digits):
         for r in range(renders):

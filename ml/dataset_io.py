@@ -23,6 +23,12 @@ def from_uint8(images: np.ndarray) -> np.ndarray:
     return np.asarray(images).astype(np.float32) / 255
 
 
+def as_cached(images: np.ndarray) -> np.ndarray:
+    """`images` rounded as a cached set stores them (`cached_image_set`): a set drawn in part equals
+    the same rows of its cached whole."""
+    return from_uint8(to_uint8(images))
+
+
 def write_npz(path: Path, images: np.ndarray, labels: np.ndarray, **extra: np.ndarray) -> None:
     np.savez_compressed(path, images=to_uint8(images), labels=np.asarray(labels, dtype=np.uint8), **extra)
 

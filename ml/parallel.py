@@ -22,15 +22,15 @@ def worker_count(workers: int | None = None) -> int:
     return workers or min(2, os.cpu_count() or 1)
 
 
-def map_chunks(function: Callable, chunks: list, workers: int | None = None) -> list:
-    """[function(chunk) for chunk in chunks], in order; in `worker_count(workers)` processes."""
+def map_in_chunks(function: Callable, items, *arguments, workers: int | None = None) -> list:
+    """[function((chunk, start, *arguments)) for each chunk of `items`], in order, computed in
+    `worker_count(workers)` processes: a chunk is `items[start : start + size]`, four to a worker
+    (small enough to even out, large enough to be worth a process). A result that depends only
+    on an item and its index (`start` + its place in the chunk) is the same however it is split."""
     workers = worker_count(workers)
+    size = max(1, -(-len(items) // (workers * 4)))
+    chunks = [(items[start : start + size], start, *arguments) for start in range(0, len(items), size)]
     if workers == 1 or len(chunks) <= 1:
         return [function(chunk) for chunk in chunks]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(function, chunks))
-
-
-def chunk_size(count: int, workers: int | None = None) -> int:
-    """Four chunks a worker: small enough to even out, large enough to be worth a process."""
-    return max(1, -(-count // (worker_count(workers) * 4)))

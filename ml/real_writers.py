@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.dataset_io import cached_image_set, from_uint8, to_uint8
+from ml.dataset_io import as_cached, cached_image_set
 from ml.evaluate import metrics_from_predictions
-from ml.parallel import chunk_size, map_chunks
+from ml.parallel import map_in_chunks
 from ml.strokes import SCHEMES, Jitter, Pen, jitter_strokes, page_line_width, place_strokes, render_strokes
 
 # Bumped whenever the same (digit, seed, index) would give a different image.
@@ -47,7 +47,7 @@ def real_writer_canvas(strokes, rng: np.random.Generator, *, jitter: Jitter | No
 
 
 def _eval_chunk(args):
-    strokes_list, seed, start = args
+    strokes_list, start, seed = args
     return np.stack([real_writer_canvas(strokes, np.random.default_rng([RECIPE_VERSION, seed, start + i]))
                      for i, strokes in enumerate(strokes_list)])
 
@@ -62,21 +62,19 @@ def _training_render(strokes, seed: int, digit: int, render: int, jitter: bool) 
 
 
 def _train_chunk(args):
-    strokes_list, seed, start, renders, jitter = args
+    strokes_list, start, seed, renders, jitter = args
     return np.stack([_training_render(strokes, seed, start + i, r, jitter)
                      for i, strokes in enumerate(strokes_list) for r in range(renders)])
 
 
 def _train_rows_chunk(args):
-    items, seed, jitter = args
+    items, _start, seed, jitter = args
     return np.stack([_training_render(strokes, seed, digit, r, jitter) for strokes, digit, r in items])
 
 
-def _parallel(function, items: list, extra: tuple, workers: int | None) -> np.ndarray:
-    """`function` over chunks of `items` (ml/parallel.py), each told its extra arguments and start."""
-    size = chunk_size(len(items), workers)
-    chunks = [(items[i : i + size], *extra[:1], i, *extra[1:]) for i in range(0, len(items), size)]
-    parts = map_chunks(function, chunks, workers)
+def _drawn(function, items: list, *arguments, workers: int | None) -> np.ndarray:
+    """The (N, 28, 28) images `function` draws from chunks of `items` (ml/parallel.py)."""
+    parts = map_in_chunks(function, items, *arguments, workers=workers)
     return np.concatenate(parts) if parts else np.zeros((0, 28, 28), dtype=np.float32)
 
 
@@ -89,7 +87,7 @@ def real_writer_eval_set(pendigits, *, seed: int = 0, cache_dir=None, workers: i
     name = f"real-writers-r{RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-{len(labels)}.npz"
     identity = {"labels": labels, "writers": writers}
     arrays = cached_image_set(_cache_path(cache_dir, name), lambda: {
-        "images": _parallel(_eval_chunk, [d.strokes for d in pendigits.digits], (seed,), workers), **identity,
+        "images": _drawn(_eval_chunk, [d.strokes for d in pendigits.digits], seed, workers=workers), **identity,
     }, expect=identity)
     return arrays["images"], labels, writers
 
@@ -106,7 +104,7 @@ def real_writer_training_set(pendigits, *, renders: int, seed: int, jitter: bool
     name = f"real-writers-train-{kind}-r{RECIPE_VERSION}-p{PREPROCESS_VERSION}-s{seed}-x{renders}-{len(pendigits)}.npz"
     identity = {"labels": labels, "writers": writers}
     arrays = cached_image_set(_cache_path(cache_dir, name), lambda: {
-        "images": _parallel(_train_chunk, [d.strokes for d in pendigits.digits], (seed, renders, jitter), workers),
+        "images": _drawn(_train_chunk, [d.strokes for d in pendigits.digits], seed, renders, jitter, workers=workers),
         **identity,
     }, expect=identity)
     return arrays["images"], labels, writers
@@ -118,10 +116,7 @@ def real_writer_training_rows(pendigits, rows: np.ndarray, *, renders: int, seed
     them), drawn without the rest: what a fine-tune's replay sample needs."""
     rows = np.asarray(rows, dtype=np.int64)
     items = [(pendigits.digits[row // renders].strokes, int(row // renders), int(row % renders)) for row in rows]
-    size = chunk_size(len(items), workers)
-    parts = map_chunks(_train_rows_chunk, [(items[i : i + size], seed, jitter) for i in range(0, len(items), size)],
-                       workers)
-    return from_uint8(to_uint8(np.concatenate(parts))) if parts else np.zeros((0, 28, 28), dtype=np.float32)
+    return as_cached(_drawn(_train_rows_chunk, items, seed, jitter, workers=workers))
 
 
 def writer_rows(writers: np.ndarray, chosen) -> np.ndarray:
@@ -133,7 +128,7 @@ def _non_digit_chunk(args):
     from ml.non_digits import KINDS, non_digit_strokes
     from ml.preprocess import pixels_to_array
 
-    indices, seed, _start, fragments = args
+    indices, _start, seed, fragments = args
     images, kinds = [], []
     for i in indices:
         rng = np.random.default_rng([NON_DIGIT_RECIPE_VERSION, seed, i])
@@ -171,15 +166,13 @@ def non_digit_rows(indices, *, seed: int, fragments=None, workers: int | None = 
     """Non-digits number `indices` of `non_digit_set(count, seed=seed, ...)` (the same pixels, as
     its cache rounds them), drawn without the rest: what a fine-tune's replay sample needs."""
     images, _ = _non_digits_drawn([int(i) for i in indices], seed, fragments, workers)
-    return from_uint8(to_uint8(images))
+    return as_cached(images)
 
 
 def _non_digits_drawn(indices: list[int], seed: int, fragments, workers) -> tuple[np.ndarray, list[str]]:
     if not indices:
         return np.zeros((0, 28, 28), dtype=np.float32), []
-    size = chunk_size(len(indices), workers)
-    chunks = [(indices[i : i + size], seed, i, fragments) for i in range(0, len(indices), size)]
-    parts = map_chunks(_non_digit_chunk, chunks, workers)
+    parts = map_in_chunks(_non_digit_chunk, indices, seed, fragments, workers=workers)
     return np.concatenate([p[0] for p in parts]), [k for p in parts for k in p[1]]
 
 

@@ -13,11 +13,14 @@ from django.db.migrations.executor import MigrationExecutor
 from recognizer.models import ModelVersion, ModelVersionChange, TrainingJob
 from recognizer.services.model_versions import model_version_register
 
-ship_digitsite_v3 = importlib.import_module("recognizer.migrations.0007_ship_deeper_model").ship_digitsite_v3
-# 0012 registers digitsite-v4 (named in the migration itself) ready to promote; with ACTIVATE, a
-# site still serving a shipped model switches to it. 0014 ships digitsite-v5 and makes it serve.
-migration = importlib.import_module("recognizer.migrations.0012_ship_real_writer_model")
-ship_digitsite_v5 = importlib.import_module("recognizer.migrations.0014_ship_digitsite_v5").ship_model
+# 0007 ships digitsite-v3, 0012 registers digitsite-v4 (named in the migration itself) ready to
+# promote, and with ACTIVATE makes it serve; 0014 ships digitsite-v5 and makes it serve.
+ship_real_writer_model = importlib.import_module("recognizer.migrations.0012_ship_real_writer_model")
+SHIPPING_MIGRATIONS = {
+    "digitsite-v3": importlib.import_module("recognizer.migrations.0007_ship_deeper_model").ship_digitsite_v3,
+    "digitsite-v4": ship_real_writer_model.ship_model,
+    "digitsite-v5": importlib.import_module("recognizer.migrations.0014_ship_digitsite_v5").ship_model,
+}
 SHIPPED_IN_ORDER = ["digitsite-v1", "digitsite-v2", "digitsite-v3", "digitsite-v4", "digitsite-v5"]
 
 
@@ -34,24 +37,35 @@ def an_older_site(model_dir, *, trained_by_staff: bool) -> ModelVersion:
     return old
 
 
+@pytest.fixture(params=SHIPPING_MIGRATIONS)
+def shipping(request, monkeypatch):
+    """(name, the migration step that ships it) for each model a migration makes serve."""
+    if request.param == "digitsite-v4":
+        monkeypatch.setattr(ship_real_writer_model, "ACTIVATE", True)
+    return request.param, SHIPPING_MIGRATIONS[request.param]
+
+
 @pytest.mark.django_db
-def test_the_previous_shipped_model_is_replaced_and_the_switch_is_audited(model_dir):
+def test_the_previous_shipped_model_is_replaced_and_the_switch_is_audited(model_dir, shipping):
+    name, ship = shipping
     old = an_older_site(model_dir, trained_by_staff=False)
-    ship_digitsite_v3(apps, None)
+    ship(apps, None)
     active = ModelVersion.objects.get(is_active=True)
-    assert active.name == "digitsite-v3" and active.canvas_style_accuracy is not None
+    assert active.name == name and active.canvas_style_accuracy is not None
+    assert (model_dir.path / name / "model.tflite").exists()  # copied into MODEL_DIR
     change = ModelVersionChange.objects.get()
     assert (change.from_version, change.to_version) == (old, active)
-    ship_digitsite_v3(apps, None)  # running it again changes nothing
+    ship(apps, None)  # running it again changes nothing
     assert ModelVersion.objects.count() == 2 and ModelVersionChange.objects.count() == 1
 
 
 @pytest.mark.django_db
-def test_a_version_promoted_by_staff_keeps_serving(model_dir):
+def test_a_version_promoted_by_staff_keeps_serving(model_dir, shipping):
+    name, ship = shipping
     old = an_older_site(model_dir, trained_by_staff=True)
-    ship_digitsite_v3(apps, None)
+    ship(apps, None)
     assert ModelVersion.objects.get(is_active=True) == old
-    assert ModelVersion.objects.filter(name="digitsite-v3", is_active=False).exists()
+    assert ModelVersion.objects.filter(name=name, is_active=False).exists()
     assert not ModelVersionChange.objects.exists()
 
 
@@ -88,58 +102,16 @@ def test_an_upgraded_site_gets_every_later_shipped_model_in_turn():
 def test_a_fresh_database_holds_every_shipped_model_for_rollback():
     names = list(ModelVersion.objects.order_by("created_at", "id").values_list("name", flat=True))
     assert names[:5] == SHIPPED_IN_ORDER
-    assert ModelVersion.objects.get(is_active=True).name == settings.SHIPPED_MODEL_DIR.name == "digitsite-v5"
+    active = ModelVersion.objects.get(is_active=True)
+    assert active.name == settings.SHIPPED_MODEL_DIR.name == "digitsite-v5"
+    assert active.metadata["labels"][-1] == "not_a_digit"
 
 
 @pytest.mark.django_db
 def test_v4_is_registered_ready_to_promote_and_the_serving_model_stays(model_dir):
     old = an_older_site(model_dir, trained_by_staff=False)
-    migration.ship_model(apps, None)
+    ship_real_writer_model.ship_model(apps, None)
     v4 = ModelVersion.objects.get(name="digitsite-v4")
     assert not v4.is_active and ModelVersion.objects.get(is_active=True) == old
-    assert (model_dir.path / "digitsite-v4" / "model.tflite").exists()  # copied into MODEL_DIR
     assert v4.real_writer_accuracy is not None and v4.metadata["serving"]["temperature"] > 0
-    assert not ModelVersionChange.objects.exists()
-
-
-@pytest.mark.django_db
-def test_with_activate_the_shipped_model_serving_is_replaced_by_v4_and_audited(model_dir, monkeypatch):
-    monkeypatch.setattr(migration, "ACTIVATE", True)
-    old = an_older_site(model_dir, trained_by_staff=False)
-    migration.ship_model(apps, None)
-    active = ModelVersion.objects.get(is_active=True)
-    assert active.name == migration.ARTIFACT == "digitsite-v4"
-    change = ModelVersionChange.objects.get()
-    assert (change.from_version, change.to_version) == (old, active)
-    migration.ship_model(apps, None)  # again: nothing changes
-    assert ModelVersion.objects.count() == 2 and ModelVersionChange.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_a_version_promoted_by_staff_keeps_serving_when_v4_ships(model_dir, monkeypatch):
-    monkeypatch.setattr(migration, "ACTIVATE", True)
-    old = an_older_site(model_dir, trained_by_staff=True)
-    migration.ship_model(apps, None)
-    assert ModelVersion.objects.get(is_active=True) == old
-    assert ModelVersion.objects.filter(name="digitsite-v4", is_active=False).exists()
-    assert not ModelVersionChange.objects.exists()
-
-
-@pytest.mark.django_db
-def test_v5_replaces_the_shipped_model_serving_and_the_switch_is_audited(model_dir):
-    old = an_older_site(model_dir, trained_by_staff=False)
-    ship_digitsite_v5(apps, None)
-    active = ModelVersion.objects.get(is_active=True)
-    assert active.name == "digitsite-v5" and active.real_writer_accuracy is not None
-    assert active.metadata["labels"][-1] == "not_a_digit"
-    change = ModelVersionChange.objects.get()
-    assert (change.from_version, change.to_version) == (old, active)
-
-
-@pytest.mark.django_db
-def test_a_version_promoted_by_staff_keeps_serving_when_v5_ships(model_dir):
-    old = an_older_site(model_dir, trained_by_staff=True)
-    ship_digitsite_v5(apps, None)
-    assert ModelVersion.objects.get(is_active=True) == old
-    assert ModelVersion.objects.filter(name="digitsite-v5", is_active=False).exists()
     assert not ModelVersionChange.objects.exists()
