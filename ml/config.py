@@ -50,6 +50,9 @@ class TrainConfig:
                                        "(an ablation: it measured no gain, docs/model.md)")
     redraw_fraction: float = _option(0.75, "share of each batch redrawn from its skeleton with a random pen, "
                                            "so the model learns canvas-style strokes (0: none)", minimum=0, maximum=1)
+    elastic: float = _option(0.0, "largest elastic distortion of the training images: the alpha of "
+                                   "keras.ops.image.elastic_transform with a 4 px smoothing (1: displacements of "
+                                   "about 0.3 px; 0: none)", minimum=0, maximum=8)
     precision: str = _option("auto", "compute dtype while training: bfloat16 is faster on CPUs with AVX512-BF16 "
                                      "or AMX and many times slower without them; auto picks it only there. The "
                                      "exported model is float32 either way", choices=PRECISIONS)

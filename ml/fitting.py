@@ -46,7 +46,7 @@ def fit_network(config: TrainConfig, images: np.ndarray, labels: np.ndarray, wei
     images, labels, weights, validation = _validation_split(config, images, labels, weights)
     model = _network(keras, config)
     started_from = _load_initial_weights(keras, model, initial_model) if initial_model is not None else None
-    trainable = (keras.Sequential([build_augmentation(config.seed, strokes=config.augment_pen), model])
+    trainable = (keras.Sequential([build_augmentation(config.seed, strokes=config.augment_pen, elastic=config.elastic), model])
                  if config.augment else model)
     steps_per_epoch = -(-len(labels) // config.batch_size)
     trainable.compile(

@@ -78,6 +78,28 @@ def test_pen_redraws_follow_the_digit_with_hairline_to_marker_widths():
     assert np.array_equal(untouched, digits)
 
 
+def test_elastic_distortion_bends_half_a_batch_near_its_strokes_and_only_in_training():
+    tf = pytest.importorskip("tensorflow")
+    from ml.model import random_elastic_layer
+
+    digits = load_mnist(MNIST_DIR, "test").images[:256, ..., None]
+    layer = random_elastic_layer(4.0, seed=1)
+    # As inside fit: a graph whose batch size is unknown (Keras's own elastic transform bends only
+    # the first image there and returns copies of it).
+    in_training = tf.function(lambda batch: layer(batch, training=True),
+                              input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)])
+    bent = np.concatenate([np.asarray(in_training(digits)) for _ in range(4)])
+    before = np.concatenate([digits] * 4)
+    changed = np.abs(bent - before).max(axis=(1, 2, 3)) > 0.05
+    # About half of each batch is bent; the rest passes through untouched.
+    assert 0.35 < changed.mean() < 0.65
+    assert np.array_equal(bent[~changed], before[~changed])
+    # A bend moves strokes by about a pixel: the ink stays within two pixels of the digit.
+    near = np.maximum.reduce([np.roll(np.roll(before, dr, 1), dc, 2) for dr in range(-2, 3) for dc in range(-2, 3)])
+    assert (bent * (near > 0.2)).sum() / bent.sum() > 0.95
+    assert np.array_equal(np.asarray(layer(digits, training=False)), digits)
+
+
 def test_real_writer_options_are_validated_and_round_trip_as_json():
     config = TrainConfig.from_dict({"pendigits_writers": [3, 1, 2, 3], "non_digits": 100})
     assert config.pendigits_writers == (1, 2, 3) and config.classes == 11
