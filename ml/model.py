@@ -146,15 +146,17 @@ def random_elastic_layer(largest_alpha: float, seed: int, sigma: float = 4.0):
                                        padding="same") * alpha
             rows = ops.reshape(ops.arange(height, dtype="float32"), (1, height, 1)) + field[..., 0]
             columns = ops.reshape(ops.arange(width, dtype="float32"), (1, 1, width)) + field[..., 1]
-            bent = _bilinear_sample(ops, source[..., 0], rows, columns)[..., None]
+            bent = _bilinear_sample(source[..., 0], rows, columns)[..., None]
             chosen = keras.random.uniform((batch, 1, 1, 1), seed=self.generator) < 0.5
             return ops.cast(ops.where(chosen, bent, source), images.dtype)
 
     return RandomElastic(largest_alpha, seed, name="random_elastic")
 
 
-def _bilinear_sample(ops, images, rows, columns):
+def _bilinear_sample(images, rows, columns):
     """images (B, H, W) read at fractional (rows, columns) (B, H, W); outside the image reads 0."""
+    from keras import ops
+
     batch, height, width = ops.shape(images)[0], images.shape[1], images.shape[2]
     flat = ops.reshape(images, (-1,))
     offsets = ops.reshape(ops.arange(batch, dtype="int32") * (height * width), (-1, 1, 1))
