@@ -53,6 +53,9 @@ class TrainConfig:
     elastic: float = _option(0.0, "largest elastic distortion of the training images: the alpha of "
                                    "keras.ops.image.elastic_transform with a 4 px smoothing (1: displacements of "
                                    "about 0.3 px; 0: none)", minimum=0, maximum=8)
+    ema_momentum: float = _option(0.0, "export an exponential moving average of the weights, updated every step "
+                                       "with this momentum (0: the last step's weights; e.g. 0.999 averages about "
+                                       "the last 1,000 steps)", minimum=0, maximum=0.9999, flag="--ema")
     precision: str = _option("auto", "compute dtype while training: bfloat16 is faster on CPUs with AVX512-BF16 "
                                      "or AMX and many times slower without them; auto picks it only there. The "
                                      "exported model is float32 either way", choices=PRECISIONS)

@@ -50,7 +50,11 @@ def fit_network(config: TrainConfig, images: np.ndarray, labels: np.ndarray, wei
                  if config.augment else model)
     steps_per_epoch = -(-len(labels) // config.batch_size)
     trainable.compile(
-        optimizer=keras.optimizers.Adam(_learning_rate_schedule(keras, config, steps_per_epoch)),
+        # With an EMA, fit() ends by writing the averaged weights into the model (Keras's
+        # finalize_variable_values), so the export is the average; the batch-norm statistics stay
+        # the running ones.
+        optimizer=keras.optimizers.Adam(_learning_rate_schedule(keras, config, steps_per_epoch),
+                                        use_ema=config.ema_momentum > 0, ema_momentum=config.ema_momentum or 0.99),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
