@@ -54,7 +54,7 @@ def fit_network(config: TrainConfig, images: np.ndarray, labels: np.ndarray, wei
         # finalize_variable_values), so the export is the average; the batch-norm statistics stay
         # the running ones.
         optimizer=keras.optimizers.Adam(_learning_rate_schedule(keras, config, steps_per_epoch),
-                                        use_ema=config.ema_momentum > 0, ema_momentum=config.ema_momentum or 0.99),
+                                        use_ema=config.ema_momentum > 0, ema_momentum=config.ema_momentum),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
